@@ -1,0 +1,79 @@
+/* dossier CLI — shared pieces of the `dossier` subcommands and `dossierd`.
+ * Only cli/ prints, exits or reads the environment. */
+#ifndef DOSSIER_CLI_H
+#define DOSSIER_CLI_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "dossier/home.h"
+
+/* Exit codes (documented in docs/dossier.1). */
+enum {
+	DS_EXIT_OK = 0,
+	DS_EXIT_FAIL = 1,        /* the operation failed (refused, wrong state, …) */
+	DS_EXIT_INDETERMINATE = 2, /* verify: no bundle failed, some indeterminate */
+	DS_EXIT_USAGE = 64,      /* bad command line */
+	DS_EXIT_DATAERR = 65,    /* bad input data: a corrupt scan, a bad file */
+	DS_EXIT_NOINPUT = 66,    /* an input or a dossier that does not exist */
+	DS_EXIT_SOFTWARE = 70,   /* internal error */
+	DS_EXIT_CANTCREAT = 73,
+	DS_EXIT_IOERR = 74,
+	DS_EXIT_TEMPFAIL = 75,   /* busy; try again */
+	DS_EXIT_NOPERM = 77      /* refused by policy, wrong passphrase */
+};
+
+struct ds_cli {
+	const char *home_dir; /* from --home or DOSSIER_HOME, else "." */
+	const char *verb;
+	int json;             /* set by commands that take --json */
+};
+
+struct ds_cmd {
+	const char *name;
+	const char *usage;   /* "CODE [--json]": after "dossier [--home DIR] <name> " */
+	const char *summary; /* one line for `dossier help` */
+	int (*run)(struct ds_cli *cli, int argc, char **argv); /* argv[0] is the verb */
+};
+
+/* Prints "dossier VERB: <message>" on stderr and returns the exit code for
+ * the library error `err`. */
+int ds_cli_fail(struct ds_cli *cli, int err);
+
+/* Prints "dossier VERB: <formatted message>" on stderr; returns `exit_code`. */
+int ds_cli_failf(struct ds_cli *cli, int exit_code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Prints the usage line on stderr and returns DS_EXIT_USAGE. */
+int ds_cli_usage(struct ds_cli *cli, const struct ds_cmd *cmd);
+
+/* Prints usage and options on stdout for --help; returns 0. */
+int ds_cli_help(const struct ds_cmd *cmd, const char *options_text);
+
+/* Maps a library error code to an exit code. */
+int ds_cli_exit_code(int err);
+
+/* Opens the home (errors printed by the caller via ds_cli_fail). */
+int ds_cli_open_home(struct ds_cli *cli, ds_home **out);
+
+/* The actor: --actor if given, else the login name, else the uid. */
+const char *ds_cli_actor(const char *opt_actor);
+
+/* Resets getopt for a subcommand (GNU permutes, so options may follow
+ * operands). */
+void ds_cli_getopt_reset(void);
+
+/* Writes a JSON value (jansson json_t *) to stdout, indented, with a newline. */
+struct json_t;
+int ds_cli_print_json(struct json_t *v);
+
+/* Progress on a terminal only: "label  done/total  rate/min  ETA". */
+void ds_cli_progress(const char *label, size_t done, size_t total, double started);
+void ds_cli_progress_end(void);
+
+/* Reads a secret (passphrase, PIN) from a file: the first line, without the
+ * newline; refuses a file readable by group or others. Wipe with
+ * OPENSSL_cleanse after use. */
+int ds_cli_read_secret(const char *path, char *out, size_t n);
+
+#endif

@@ -1,0 +1,88 @@
+/* dossier — the command line: global options, then one subcommand from the
+ * generated table (one cli/cmd_<verb>.c per subcommand). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "dossier/fs.h"
+#include "cmd_table.h"
+
+static void usage_all(FILE *f)
+{
+	fprintf(f, "usage: dossier [--home DIR] COMMAND [ARGS…]\n\ncommands:\n");
+	for (const struct ds_cmd *const *c = ds_cmd_table; *c; c++)
+		fprintf(f, "  %-12s %s\n", (*c)->name, (*c)->summary);
+	fprintf(f, "\n`dossier COMMAND --help` shows a command's options; see dossier(1).\n");
+}
+
+/* OpenMP in Debian's Tesseract reads OMP_THREAD_LIMIT when the library
+ * loads, before main(); setting it later has no effect. Re-execute once with
+ * it set so each OCR worker stays single-threaded. */
+static void ensure_omp_thread_limit(char **argv)
+{
+	if (getenv("OMP_THREAD_LIMIT") != NULL)
+		return;
+	if (setenv("OMP_THREAD_LIMIT", "1", 1) != 0)
+		return;
+	execv("/proc/self/exe", argv);
+	/* exec failed: carry on, only slower */
+}
+
+int main(int argc, char **argv)
+{
+	struct ds_cli cli = {0};
+	int i = 1;
+
+	ensure_omp_thread_limit(argv);
+	const char *fault = getenv("DS_FAULT");
+	if (fault)
+		ds_fault_configure(fault);
+
+	cli.home_dir = getenv("DOSSIER_HOME");
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--home") == 0 && i + 1 < argc) {
+			cli.home_dir = argv[++i];
+		} else if (strncmp(argv[i], "--home=", 7) == 0) {
+			cli.home_dir = argv[i] + 7;
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage_all(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("dossier %s\n", DS_VERSION);
+			return 0;
+		} else {
+			fprintf(stderr, "dossier: unknown option %s\n", argv[i]);
+			usage_all(stderr);
+			return DS_EXIT_USAGE;
+		}
+	}
+	if (!cli.home_dir || !*cli.home_dir)
+		cli.home_dir = ".";
+	if (i >= argc) {
+		usage_all(stderr);
+		return DS_EXIT_USAGE;
+	}
+	if (strcmp(argv[i], "help") == 0) {
+		usage_all(stdout);
+		return 0;
+	}
+	for (const struct ds_cmd *const *c = ds_cmd_table; *c; c++) {
+		if (strcmp((*c)->name, argv[i]) == 0) {
+			cli.verb = (*c)->name;
+			ds_cli_getopt_reset();
+			int rc = (*c)->run(&cli, argc - i, argv + i);
+			if (fflush(stdout) != 0 && rc == 0) {
+				fprintf(stderr, "dossier %s: writing output: %s\n", cli.verb,
+					strerror(errno));
+				rc = DS_EXIT_IOERR;
+			}
+			return rc;
+		}
+	}
+	fprintf(stderr, "dossier: unknown command '%s'\n", argv[i]);
+	usage_all(stderr);
+	return DS_EXIT_USAGE;
+}

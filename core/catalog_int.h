@@ -1,0 +1,45 @@
+/* Private to core/: the SQLite backend shared by the catalog's files.
+ * Each area keeps its tables and queries in its own core/catalog_<area>.c
+ * and its migration in ds_catalog__schema_<area> (applied in the order of
+ * core/catalog.c's migration list). */
+#ifndef DOSSIER_CATALOG_INT_H
+#define DOSSIER_CATALOG_INT_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dossier/catalog.h"
+
+struct ds_catalog {
+	sqlite3 *db;
+	int in_tx;
+	char path[4096];
+};
+
+/* Sets the error message from SQLite's and returns a DS_* code
+ * (DS_EBUSY for SQLITE_BUSY/LOCKED, DS_EEXISTS for constraint violations). */
+int ds_catalog__err(ds_catalog *c, int rc, const char *what);
+
+int ds_catalog__prepare(ds_catalog *c, sqlite3_stmt **st, const char *sql);
+int ds_catalog__exec(ds_catalog *c, const char *sql);
+
+/* Opens a transaction unless the caller already has one: *own tells
+ * ds_catalog__tx_end whether to commit (err == 0) or roll back. */
+int ds_catalog__tx_begin(ds_catalog *c, int *own);
+int ds_catalog__tx_end(ds_catalog *c, int own, int err);
+
+/* Copies column text into a fixed buffer (truncating safely; NULL gives ""). */
+void ds_catalog__copy(char *dst, size_t n, const unsigned char *src);
+
+/* The row id of a dossier; DS_ENOTFOUND naming the code. */
+int ds_catalog__dossier_id(ds_catalog *c, const char *code, int64_t *id);
+
+/* Migrations owned by other areas (each a SQL script; "" when none yet). */
+extern const char ds_catalog__schema_ocr[];     /* v2: OCR, search index */
+extern const char ds_catalog__schema_signer[];  /* v3: seals, approvers, attempts */
+extern const char ds_catalog__schema_seallog[]; /* v4: seal log leaves, checkpoints */
+extern const char ds_catalog__schema_archive[]; /* v5: bundles, results, reuse */
+extern const char ds_catalog__schema_daemon[];  /* v6: inbox files, job queue */
+
+#endif

@@ -1,0 +1,196 @@
+/* dossier — the catalog: departments, procedures, dossiers, pages, events.
+ *
+ * An interface with one backend today (SQLite, WAL, foreign keys on) and a
+ * PostgreSQL backend planned for multi-machine sites, so no SQL leaves
+ * core/. Every function sets the error message on failure. Functions that
+ * write run inside the caller's transaction when one is open
+ * (ds_catalog_begin), otherwise in their own.
+ *
+ * Times are Unix seconds (UTC). Text fields are UTF-8.
+ */
+#ifndef DOSSIER_CATALOG_H
+#define DOSSIER_CATALOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DS_CODE_MAX 64          /* dossier code, procedure code, seal id */
+#define DS_DEPT_CODE_MAX 32
+#define DS_NAME_MAX 512         /* names and titles, bytes incl. NUL */
+#define DS_ACTOR_MAX 128
+#define DS_DETAIL_MAX 1024
+#define DS_PROCEDURE_DAYS_MAX 3650
+#define DS_DOSSIER_PAGES_MAX 2000
+
+typedef struct ds_catalog ds_catalog;
+
+/* The latest schema version this build knows (PRAGMA user_version). */
+int ds_catalog_schema_latest(void);
+
+/* Opens (and with `create`, creates) the catalog at `path`, applying forward
+ * migrations. A catalog newer than this build is refused (DS_EUNSUPPORTED). */
+int ds_catalog_open(ds_catalog **out, const char *path, int create);
+void ds_catalog_free(ds_catalog *c);
+int ds_catalog_schema_version(ds_catalog *c, int *out);
+
+/* BEGIN IMMEDIATE (takes the write lock at once; waits up to the busy
+ * timeout), COMMIT, ROLLBACK. Nesting is not supported. */
+int ds_catalog_begin(ds_catalog *c);
+int ds_catalog_commit(ds_catalog *c);
+int ds_catalog_rollback(ds_catalog *c);
+
+/* ---- departments and procedures ---- */
+struct ds_department {
+	char code[DS_DEPT_CODE_MAX];
+	char name[DS_NAME_MAX];
+};
+struct ds_procedure {
+	char code[DS_CODE_MAX];
+	char name[DS_NAME_MAX];
+	char department[DS_DEPT_CODE_MAX];
+	int days; /* processing time in working days */
+};
+
+int ds_catalog_department_add(ds_catalog *c, const char *code, const char *name);
+int ds_catalog_department_get(ds_catalog *c, const char *code, struct ds_department *out);
+/* *out is a malloc'd array of *n entries; free() it. */
+int ds_catalog_department_list(ds_catalog *c, struct ds_department **out, size_t *n);
+int ds_catalog_procedure_add(ds_catalog *c, const struct ds_procedure *p);
+int ds_catalog_procedure_get(ds_catalog *c, const char *code, struct ds_procedure *out);
+int ds_catalog_procedure_list(ds_catalog *c, struct ds_procedure **out, size_t *n);
+
+/* ---- dossiers ---- */
+/* States, as stored. */
+#define DS_STATE_RECEIVED "received"
+#define DS_STATE_DIGITIZED "digitized"
+#define DS_STATE_SEALED "sealed"
+#define DS_STATE_RETURNED "returned"
+#define DS_STATE_SUPPLEMENT "supplement_requested"
+#define DS_STATE_REJECTED "rejected"
+/* True for one of the six states above. */
+int ds_state_valid(const char *state);
+
+struct ds_dossier {
+	int64_t id;
+	char code[DS_CODE_MAX];
+	char procedure[DS_CODE_MAX];
+	char procedure_name[DS_NAME_MAX];
+	char department[DS_DEPT_CODE_MAX];
+	char applicant_id[DS_CODE_MAX];
+	char applicant_name[DS_NAME_MAX];
+	int64_t received_at;
+	int64_t due_at;
+	char state[32];
+	int npages;
+};
+
+struct ds_dossier_new {
+	const char *agency_id;      /* from config */
+	const char *procedure;      /* must exist */
+	const char *applicant_id;
+	const char *applicant_name;
+	int64_t received_at;
+	int64_t due_at;
+	int utc_offset;             /* seconds; picks the YYMMDD of the code */
+	const char *actor;
+};
+
+/* Inserts a dossier in state `received`, generating its code
+ * AGENCY-YYMMDD-XXXX (sequence per agency and local day, widened past 9999)
+ * within the insert's transaction, and writes the `received` event.
+ * `code_out` receives the code. */
+int ds_catalog_dossier_create(ds_catalog *c, const struct ds_dossier_new *d,
+			      char code_out[DS_CODE_MAX]);
+int ds_catalog_dossier_get(ds_catalog *c, const char *code, struct ds_dossier *out);
+
+struct ds_dossier_filter {
+	const char *state;     /* NULL: any */
+	const char *procedure; /* NULL: any */
+	const char *applicant_id; /* NULL: any */
+	int64_t due_before;    /* 0: any; else due_at < due_before (overdue query) */
+	int not_closed;        /* exclude returned and rejected */
+};
+int ds_catalog_dossier_list(ds_catalog *c, const struct ds_dossier_filter *f,
+			    struct ds_dossier **out, size_t *n);
+
+/* Changes the state and writes an event (action = the new state unless
+ * `action` is given). DS_ESTATE when the transition is not allowed. */
+int ds_catalog_dossier_set_state(ds_catalog *c, const char *code, const char *state,
+				 const char *actor, const char *action, const char *detail);
+
+/* ---- events (append-only: the schema refuses UPDATE and DELETE) ---- */
+struct ds_event {
+	int64_t id;
+	int64_t at;
+	char actor[DS_ACTOR_MAX];
+	char action[64];
+	char detail[DS_DETAIL_MAX];
+};
+/* `code` may be NULL for site-wide events (e.g. a refused seal attempt
+ * for an unknown dossier). */
+int ds_catalog_event_add(ds_catalog *c, const char *code, const char *actor,
+			 const char *action, const char *detail);
+int ds_catalog_event_list(ds_catalog *c, const char *code, struct ds_event **out, size_t *n);
+
+/* ---- files and pages ---- */
+/* An original file as received (kept as evidence). */
+struct ds_file_new {
+	const char *sha256;
+	const char *name;  /* base name as received */
+	int64_t size;
+	int pages;
+	const char *role;  /* "scan" or "result" */
+	const char *title; /* for results; may be NULL */
+};
+int ds_catalog_file_add(ds_catalog *c, const char *code, const struct ds_file_new *f,
+			int64_t *id_out);
+
+#define DS_PAGE_KIND_PAGE "page"
+#define DS_PAGE_KIND_COVER "cover"
+
+struct ds_page {
+	int64_t id;
+	int number;                 /* from 1, per kind */
+	char kind[8];               /* "page" or "cover" */
+	char sha256[65];            /* the stored lossless page image */
+	int64_t file_id;            /* the original it came from */
+	int file_page;              /* index in the original, from 0 */
+	int width, height, dpi, bits;
+	/* filled by OCR (issue: OCR); empty/0 before */
+	char ocr_state[12];         /* pending, done, failed, skipped */
+	char ocr_error[256];
+	char clean_sha256[65];
+	char text_sha256[65];
+	char hocr_sha256[65];
+	char language[16];
+	double ocr_confidence;
+	int rotation;
+	double skew;
+	int binarized;
+	int blank;
+};
+/* Appends a page to the dossier; its number is the next of its kind.
+ * Uses kind, sha256, file_id, file_page, width, height, dpi, bits. */
+int ds_catalog_page_add(ds_catalog *c, const char *code, const struct ds_page *p,
+			int *number_out);
+/* Pages of a dossier of `kind` (NULL: both), ordered by kind then number. */
+int ds_catalog_page_list(ds_catalog *c, const char *code, const char *kind,
+			 struct ds_page **out, size_t *n);
+
+/* Every blob hash the catalog references (for `dossier check`). */
+int ds_catalog_blob_refs(ds_catalog *c, char (**out)[65], size_t *n);
+
+/* Whether an original with this hash was already ingested, and into which
+ * dossier (for duplicate drops). DS_ENOTFOUND when not. */
+int ds_catalog_file_find(ds_catalog *c, const char *sha256, char code_out[DS_CODE_MAX]);
+
+#ifdef __cplusplus
+}
+#endif
+
+/* Module catalog extensions live in their own headers. */
+#endif

@@ -1,0 +1,57 @@
+/* dossier — small file-system and encoding helpers used by every module. */
+#ifndef DOSSIER_FS_H
+#define DOSSIER_FS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DS_PATH_MAX 4096
+
+/* Joins a and b with '/' into out (size n). DS_ETOOBIG when it does not fit. */
+int ds_path_join(char *out, size_t n, const char *a, const char *b);
+
+/* snprintf that returns DS_ETOOBIG instead of truncating. */
+int ds_fmt(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* mkdir -p with `mode` for created folders. */
+int ds_mkdirs(const char *path, unsigned mode);
+
+/* Reads a whole regular file of at most `max` bytes into a new buffer
+ * (NUL-terminated, *len excludes the NUL). Caller frees *out.
+ * DS_ETOOBIG when larger than max, DS_EIO when unreadable. */
+int ds_file_read(const char *path, size_t max, unsigned char **out, size_t *len);
+
+/* Writes `data` to `path` atomically: temp file in the same folder, fsync,
+ * rename, fsync of the folder. `mode` is the file's mode. Never leaves a
+ * half-written file at `path`. */
+int ds_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode);
+
+/* fsyncs a folder so a rename in it is durable. */
+int ds_fsync_dir(const char *dir);
+
+/* Copies src to dst atomically (as ds_file_write_atomic). */
+int ds_file_copy_atomic(const char *src, const char *dst, unsigned mode);
+
+/* SHA-256 of a buffer as 64 lowercase hex digits + NUL. */
+void ds_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* SHA-256 of a file, streamed. */
+int ds_sha256_file_hex(const char *path, char out[65]);
+
+/* Lowercase hex of `len` bytes into out (2*len+1 bytes). */
+void ds_hex(const unsigned char *in, size_t len, char *out);
+
+/* Fault injection for tests (crash-consistency harness): when the
+ * process was started with DS_FAULT=<name>:<n>, ds_fault("name") returns
+ * true on its n-th call. Set once by the CLI through ds_fault_configure(). */
+void ds_fault_configure(const char *spec);
+int ds_fault(const char *point);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
