@@ -42,6 +42,8 @@ int ds_catalog_schema_version(ds_catalog *c, int *out);
 int ds_catalog_begin(ds_catalog *c);
 int ds_catalog_commit(ds_catalog *c);
 int ds_catalog_rollback(ds_catalog *c);
+/* Whether a transaction begun with ds_catalog_begin is open. */
+int ds_catalog_in_transaction(const ds_catalog *c);
 
 /* ---- departments and procedures ---- */
 struct ds_department {
