@@ -197,7 +197,7 @@ int ds_catalog__tx_end(ds_catalog *c, int own, int err)
 	return ds_catalog_commit(c);
 }
 
-static int migrate(ds_catalog *c)
+static int migrate(ds_catalog *c, int target)
 {
 	int version, err;
 	if ((err = ds_catalog_schema_version(c, &version)) < 0)
@@ -206,14 +206,14 @@ static int migrate(ds_catalog *c)
 		return ds_error_set(DS_EUNSUPPORTED,
 				    "%s: schema version %d is newer than this dossier (%d); upgrade dossier",
 				    c->path, version, NMIGRATIONS);
-	if (version == NMIGRATIONS)
+	if (version >= target)
 		return 0;
 	if ((err = ds_catalog_begin(c)) < 0)
 		return err;
 	/* Re-read under the write lock: another process may have migrated. */
 	if ((err = ds_catalog_schema_version(c, &version)) < 0)
 		goto done;
-	for (int v = version; v < NMIGRATIONS; v++) {
+	for (int v = version; v < target; v++) {
 		char pragma[64];
 		if (migrations[v][0] && (err = ds_catalog__exec(c, migrations[v])) < 0) {
 			ds_error_set(err, "%s: migration to schema %d failed: %s", c->path, v + 1,
@@ -233,6 +233,11 @@ done:
 }
 
 int ds_catalog_open(ds_catalog **out, const char *path, int create)
+{
+	return ds_catalog_open_version(out, path, create, NMIGRATIONS);
+}
+
+int ds_catalog_open_version(ds_catalog **out, const char *path, int create, int target)
 {
 	ds_catalog *c = NULL;
 	int err, rc;
@@ -258,7 +263,11 @@ int ds_catalog_open(ds_catalog **out, const char *path, int create)
 	    (err = ds_catalog__exec(c, "PRAGMA synchronous = FULL")) < 0 ||
 	    (err = ds_catalog__exec(c, "PRAGMA trusted_schema = OFF")) < 0)
 		goto done;
-	if ((err = migrate(c)) < 0)
+	if (target < 1 || target > NMIGRATIONS) {
+		err = ds_error_set(DS_EINVALID, "no schema version %d", target);
+		goto done;
+	}
+	if ((err = migrate(c, target)) < 0)
 		goto done;
 	*out = c;
 	c = NULL; /* transferred */
