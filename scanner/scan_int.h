@@ -16,12 +16,14 @@ struct ds_scanner__tiffmsg {
 	char msg[256];  /* the first error */
 	char warn[256]; /* the first warning */
 	unsigned errors, warnings;
+	int repaired; /* libtiff replaced bogus strip/tile byte counts */
 };
 
 /* One page of a TIFF as found by the directory walk. */
 struct ds_scanner__tpage {
 	uint64_t diroff;
 	struct ds_page_info info;
+	uint32_t ydpi;
 	uint16_t bps, spp, photometric, compression, planar, orientation;
 	int direct; /* 1: read strips/tiles into 1 or 8 bpp; 0: via TIFFRGBAImage */
 };
