@@ -224,7 +224,8 @@ static int decode_whole(ds_scan *s, struct Pix **out)
 		err = ds_error_set(DS_EIO, "%s: truncated or unreadable", s->name);
 		goto done;
 	}
-	err = ds_scanner__lept_decode(buf, (size_t)s->size, s->fmt == DS_FMT_PNG, s->name, &s->info, out);
+	err = ds_scanner__codec_decode(buf, (size_t)s->size, s->fmt == DS_FMT_PNG, s->name, &s->info,
+	                              &s->lim, out);
 done:
 	free(buf);
 	return err;

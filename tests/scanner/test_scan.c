@@ -779,6 +779,51 @@ static void test_ifd_loop_and_codec(void **state)
 	expect_refused(tpath("jp2k.tif"), DS_EUNSUPPORTED, 1);
 }
 
+/* The library never prints: bad input of every kind, with stderr sent to
+ * a file that must stay empty. */
+static void test_silent(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {"half.png", "half.jpg", "bad.tif", "cut.tif", "loop.tif",
+	                                  "jp2k.tif", "huge.tif", "letter.tif", "short.tif",
+	                                  "nextpast.tif", "sig.jpg", "sig.png", "sig.tif"};
+	char log[4200];
+	assert_true(snprintf(log, sizeof log, "%s/stderr.log", tmp) < (int)sizeof log);
+	fflush(stderr);
+	int saved = dup(2);
+	FILE *f = fopen(log, "w");
+	assert_non_null(f);
+	assert_true(saved >= 0 && dup2(fileno(f), 2) >= 0);
+	int refused = 0, seen = 0;
+	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+		ds_scan *s = NULL;
+		struct stat st;
+		if (stat(tpath(bad[k]), &st) != 0)
+			continue;
+		seen++;
+		int err = ds_scan_open(&s, tpath(bad[k]), NULL);
+		for (size_t i = 0; err == 0 && i < ds_scan_page_count(s); i++) {
+			PIX *pix = NULL;
+			err = ds_scan_page_decode(s, i, &pix);
+			pixDestroy(&pix);
+		}
+		refused += err < 0;
+		ds_scan_free(s);
+	}
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	fclose(f);
+	size_t len = 0;
+	unsigned char *text = fx_read_file(log, &len);
+	if (len != 0)
+		fail_msg("the library printed: %.*s", (int)len, (const char *)text);
+	free(text);
+	/* the files come from the tests above (same temp folder) */
+	assert_int_equal(seen, (int)(sizeof bad / sizeof bad[0]));
+	assert_int_equal(refused, seen);
+}
+
 /* ---- threads ---- */
 
 struct worker {
@@ -872,6 +917,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_png_jpeg),
 		cmocka_unit_test(test_too_many_pages),
 		cmocka_unit_test(test_ifd_loop_and_codec),
+		cmocka_unit_test(test_silent),
 		cmocka_unit_test(test_threads),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
