@@ -40,7 +40,7 @@ echo "$code" | grep -Eq '^000\.00\.00\.H00-251126-0001$' || fail "code '$code'"
 [ "$(json_get "$T/s.json" '[p["number"] for p in d["pages"]]')" = "[1, 2, 3, 4, 5]" ] || fail "page numbers"
 [ "$(json_get "$T/s.json" '[p["dpi"] for p in d["pages"]]')" = "[300, 300, 300, 200, 150]" ] || fail "dpi"
 [ "$(json_get "$T/s.json" '[(p["width"],p["height"]) for p in d["pages"]][3:]')" = "[(1653, 2338), (800, 600)]" ] || fail "sizes"
-[ "$(json_get "$T/s.json" 'd["events"][0]["action"], d["events"][0]["actor"]')" = "('received', 'clerk1')" ] || fail "event"
+[ "$(json_get "$T/s.json" '(d["events"][0]["action"], d["events"][0]["actor"])')" = "('received', 'clerk1')" ] || fail "event"
 [ "$(json_get "$T/s.json" 'len(d["pages"][0]["sha256"])')" = 64 ] || fail sha
 ok "intake of TIFF (3 pages), PNG and JPEG: code, dates, pages in order, events"
 
