@@ -37,6 +37,7 @@ struct fx_tiff {
 	uint32_t rps;        /* rows per strip, 0 = default */
 	float dpi;
 	int cm;              /* resolution unit centimetre */
+	uint16_t orientation; /* 0: not written */
 };
 
 /* Writes a TIFF with libtiff; returns 0 on success. */
@@ -81,6 +82,8 @@ static inline int fx_write_tiff(const char *path, const struct fx_tiff *f)
 		}
 		if (f->compression == COMPRESSION_JPEG)
 			TIFFSetField(t, TIFFTAG_JPEGQUALITY, 95);
+		if (f->orientation)
+			TIFFSetField(t, TIFFTAG_ORIENTATION, f->orientation);
 		uint32_t rowbytes = f->bits == 1 ? (f->w + 7) / 8 : f->bits == 8 ? f->w : f->w * 3;
 		if (f->tiled) {
 			uint32_t tw = 32, th = 32;

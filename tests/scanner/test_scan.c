@@ -10,6 +10,8 @@
 #include <pthread.h>
 #include <sys/stat.h>
 
+#include <png.h>
+
 #include "dossier/error.h"
 #include "dossier/scanner.h"
 #include "scanner_fixtures.h"
@@ -90,6 +92,24 @@ static void expect_refused(const char *path, int want, int at_open)
 		         ds_error_last(), ds_error_name(want));
 	assert_names(path);
 	ds_scan_free(s);
+}
+
+static PIX *pattern_pix(int d, uint32_t w, uint32_t h, int smooth)
+{
+	PIX *p = pixCreate((l_int32)w, (l_int32)h, d);
+	for (uint32_t y = 0; y < h; y++)
+		for (uint32_t x = 0; x < w; x++) {
+			if (d == 1) {
+				pixSetPixel(p, (l_int32)x, (l_int32)y, (l_uint32)fx_bit(x, y));
+			} else if (d == 8) {
+				pixSetPixel(p, (l_int32)x, (l_int32)y, fx_grey(x, y, smooth));
+			} else {
+				unsigned c[3];
+				fx_rgb(x, y, smooth, c);
+				pixSetRGBPixel(p, (l_int32)x, (l_int32)y, (l_int32)c[0], (l_int32)c[1], (l_int32)c[2]);
+			}
+		}
+	return p;
 }
 
 /* ---- corpus ---- */
@@ -278,25 +298,46 @@ static void test_tiff_variants(void **state)
 	ds_scan_free(s);
 }
 
-/* ---- PNG and JPEG ---- */
-
-static PIX *pattern_pix(int d, uint32_t w, uint32_t h, int smooth)
+/* Orientation tags 2-4 are applied, on both decoding paths; 5-8 refused. */
+static void test_orientation_tags(void **state)
 {
-	PIX *p = pixCreate((l_int32)w, (l_int32)h, d);
-	for (uint32_t y = 0; y < h; y++)
-		for (uint32_t x = 0; x < w; x++) {
-			if (d == 1) {
-				pixSetPixel(p, (l_int32)x, (l_int32)y, (l_uint32)fx_bit(x, y));
-			} else if (d == 8) {
-				pixSetPixel(p, (l_int32)x, (l_int32)y, fx_grey(x, y, smooth));
-			} else {
-				unsigned c[3];
-				fx_rgb(x, y, smooth, c);
-				pixSetRGBPixel(p, (l_int32)x, (l_int32)y, (l_int32)c[0], (l_int32)c[1], (l_int32)c[2]);
+	(void)state;
+	static const int bits[] = {1, 8, 24};
+	for (size_t k = 0; k < 3; k++) {
+		for (uint16_t o = ORIENTATION_TOPLEFT; o <= ORIENTATION_BOTLEFT; o++) {
+			struct fx_tiff f = {.w = 61, .h = 37, .bits = bits[k], .compression = COMPRESSION_LZW,
+			                    .orientation = o};
+			ds_scan *s = NULL;
+			PIX *pix = NULL, *want = NULL;
+			assert_int_equal(fx_write_tiff(tpath("orient.tif"), &f), 0);
+			assert_int_equal(ds_scan_open(&s, tpath("orient.tif"), NULL), 0);
+			if (ds_scan_page_decode(s, 0, &pix) != 0)
+				fail_msg("%s", ds_error_last());
+			/* the file's rows as stored, then shown as the tag says */
+			PIX *stored = pattern_pix(bits[k] == 24 ? 32 : bits[k], 61, 37, 0);
+			switch (o) {
+			case ORIENTATION_TOPRIGHT: want = pixFlipLR(NULL, stored); break;
+			case ORIENTATION_BOTRIGHT: want = pixRotate180(NULL, stored); break;
+			case ORIENTATION_BOTLEFT: want = pixFlipTB(NULL, stored); break;
+			default: want = pixClone(stored); break;
 			}
+			l_int32 same = 0;
+			pixEqual(pix, want, &same);
+			if (!same)
+				fail_msg("%d bits, orientation %u: wrong pixels", bits[k], o);
+			pixDestroy(&stored);
+			pixDestroy(&want);
+			pixDestroy(&pix);
+			ds_scan_free(s);
 		}
-	return p;
+	}
+	struct fx_tiff f = {.w = 16, .h = 8, .bits = 8, .compression = COMPRESSION_NONE,
+	                    .orientation = ORIENTATION_RIGHTTOP};
+	assert_int_equal(fx_write_tiff(tpath("orient6.tif"), &f), 0);
+	expect_refused(tpath("orient6.tif"), DS_EUNSUPPORTED, 1);
 }
+
+/* ---- PNG and JPEG ---- */
 
 static void test_png_jpeg(void **state)
 {
@@ -400,6 +441,142 @@ static void test_png_palette_alpha(void **state)
 	pixDestroy(&got);
 	ds_scan_free(s);
 	pixDestroy(&cm);
+}
+
+/* PNG layouts Leptonica's writer does not make, written with libpng. */
+struct png_case {
+	const char *name;
+	int depth, ctype, interlace, trns;
+	int want_bits;
+};
+
+/* Sample k of pixel (x, y) in the case's own terms. */
+static unsigned png_sample(const struct png_case *c, uint32_t x, uint32_t y, int k)
+{
+	unsigned max = (1u << c->depth) - 1;
+	if (c->ctype == PNG_COLOR_TYPE_PALETTE)
+		return c->depth == 1 ? (unsigned)fx_bit(x, y) : (x + y) % 4;
+	if (k == 1 && c->ctype == PNG_COLOR_TYPE_GRAY_ALPHA)
+		return (x * 37) % 256 * max / 255; /* alpha */
+	return ((x * 3 + y * 5 + (unsigned)k * 50) % 256) * max / 255;
+}
+
+static void write_png(const char *path, const struct png_case *c, uint32_t w, uint32_t h)
+{
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+	png_infop info = png_create_info_struct(png);
+	assert_false(setjmp(png_jmpbuf(png)));
+	png_init_io(png, f);
+	png_set_IHDR(png, info, w, h, c->depth, c->ctype,
+	             c->interlace ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE,
+	             PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+	if (c->ctype == PNG_COLOR_TYPE_PALETTE) {
+		/* index 0 white, 1 black, 2 red, 3 blue */
+		png_color pal[4] = {{255, 255, 255}, {0, 0, 0}, {255, 0, 0}, {0, 0, 255}};
+		png_set_PLTE(png, info, pal, c->depth == 1 ? 2 : 4);
+		if (c->trns) {
+			png_byte alpha[4] = {255, 255, 0, 255}; /* red is transparent */
+			png_set_tRNS(png, info, alpha, 4, NULL);
+		}
+	}
+	png_set_pHYs(png, info, 11811, 11811, PNG_RESOLUTION_METER); /* 300 dpi */
+	png_write_info(png, info);
+	int ch = png_get_channels(png, info);
+	size_t rowbytes = png_get_rowbytes(png, info);
+	unsigned char *rows = calloc(h, rowbytes);
+	for (uint32_t y = 0; y < h; y++) {
+		unsigned char *r = rows + (size_t)y * rowbytes;
+		for (uint32_t x = 0; x < w; x++)
+			for (int k = 0; k < ch; k++) {
+				unsigned v = png_sample(c, x, y, k);
+				size_t bit = ((size_t)x * (size_t)ch + (size_t)k) * (size_t)c->depth;
+				if (c->depth == 16) {
+					r[bit / 8] = (unsigned char)(v >> 8);
+					r[bit / 8 + 1] = (unsigned char)v;
+				} else {
+					r[bit / 8] |= (unsigned char)(v << (8 - c->depth - bit % 8));
+				}
+			}
+	}
+	png_bytep *ptrs = calloc(h, sizeof *ptrs);
+	for (uint32_t y = 0; y < h; y++)
+		ptrs[y] = rows + (size_t)y * rowbytes;
+	png_write_image(png, ptrs);
+	png_write_end(png, NULL);
+	png_destroy_write_struct(&png, &info);
+	fclose(f);
+	free(ptrs);
+	free(rows);
+}
+
+static unsigned white_blend(unsigned v, unsigned a) { return (v * a + 255 * (255 - a) + 127) / 255; }
+
+static void test_png_layouts(void **state)
+{
+	(void)state;
+	static const struct png_case cases[] = {
+		{"grey16.png", 16, PNG_COLOR_TYPE_GRAY, 0, 0, 8},
+		{"grey2.png", 2, PNG_COLOR_TYPE_GRAY, 0, 0, 8},
+		{"grey1-adam7.png", 1, PNG_COLOR_TYPE_GRAY, 1, 0, 1},
+		{"greyalpha.png", 8, PNG_COLOR_TYPE_GRAY_ALPHA, 0, 0, 8},
+		{"rgb-adam7.png", 8, PNG_COLOR_TYPE_RGB, 1, 0, 32},
+		{"rgb16.png", 16, PNG_COLOR_TYPE_RGB, 0, 0, 32},
+		{"pal1.png", 1, PNG_COLOR_TYPE_PALETTE, 0, 0, 1},
+		{"pal2-trns.png", 2, PNG_COLOR_TYPE_PALETTE, 0, 1, 32},
+	};
+	const uint32_t w = 45, h = 23;
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		const struct png_case *c = &cases[k];
+		write_png(tpath(c->name), c, w, h);
+		ds_scan *s = NULL;
+		struct ds_page_info info;
+		PIX *pix = NULL;
+		if (ds_scan_open(&s, tpath(c->name), NULL) != 0)
+			fail_msg("%s", ds_error_last());
+		assert_int_equal(ds_scan_page_info(s, 0, &info), 0);
+		assert_int_equal(info.bits, c->want_bits);
+		assert_int_equal(info.dpi, 300);
+		if (ds_scan_page_decode(s, 0, &pix) != 0)
+			fail_msg("%s: %s", c->name, ds_error_last());
+		assert_int_equal(pixGetDepth(pix), c->want_bits);
+		unsigned max = (1u << c->depth) - 1;
+		for (uint32_t y = 0; y < h; y++)
+			for (uint32_t x = 0; x < w; x++) {
+				l_uint32 got = 0;
+				unsigned want[3];
+				pixGetPixel(pix, (l_int32)x, (l_int32)y, &got);
+				if (c->ctype == PNG_COLOR_TYPE_PALETTE && c->depth == 1) {
+					want[0] = png_sample(c, x, y, 0); /* index 1 is black: 1 */
+					if (got != want[0])
+						fail_msg("%s (%u,%u): %u want %u", c->name, x, y, got, want[0]);
+					continue;
+				}
+				if (c->ctype == PNG_COLOR_TYPE_PALETTE) {
+					static const unsigned pal[4][3] = {{255, 255, 255}, {0, 0, 0}, {255, 255, 255}, {0, 0, 255}};
+					memcpy(want, pal[png_sample(c, x, y, 0)], sizeof want); /* transparent red: white */
+				} else if (c->ctype == PNG_COLOR_TYPE_GRAY && c->depth == 1) {
+					want[0] = png_sample(c, x, y, 0) ? 0 : 1; /* grey 0 is black: 1 */
+				} else if (c->ctype == PNG_COLOR_TYPE_GRAY_ALPHA) {
+					want[0] = white_blend(png_sample(c, x, y, 0), png_sample(c, x, y, 1));
+				} else {
+					for (int i = 0; i < 3; i++)
+						want[i] = png_sample(c, x, y, i) * 255 / max;
+				}
+				if (c->want_bits == 32) {
+					l_int32 rgb[3];
+					extractRGBValues(got, &rgb[0], &rgb[1], &rgb[2]);
+					for (int i = 0; i < 3; i++)
+						if ((unsigned)rgb[i] != want[i])
+							fail_msg("%s (%u,%u)[%d]: %d want %u", c->name, x, y, i, rgb[i], want[i]);
+				} else if (got != want[0]) {
+					fail_msg("%s (%u,%u): %u want %u", c->name, x, y, got, want[0]);
+				}
+			}
+		pixDestroy(&pix);
+		ds_scan_free(s);
+	}
 }
 
 /* ---- stored pages ---- */
@@ -904,8 +1081,10 @@ int main(void)
 		cmocka_unit_test(test_corpus_ink),
 		cmocka_unit_test(test_compressions),
 		cmocka_unit_test(test_tiff_variants),
+		cmocka_unit_test(test_orientation_tags),
 		cmocka_unit_test(test_png_jpeg),
 		cmocka_unit_test(test_png_palette_alpha),
+		cmocka_unit_test(test_png_layouts),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_page_decode_png),
 		cmocka_unit_test(test_zero_bytes),
