@@ -2,6 +2,7 @@
  * turns; the input is never modified. Pages come from the shared corpus
  * (PDFs rendered with pdftoppm) and from synthetic variations of them. */
 #include <math.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -395,6 +396,48 @@ static void test_rotate(void **state)
 	pixDestroy(&p);
 }
 
+/* The OCR pool cleans pages from several threads at once. */
+struct job {
+	PIX *in, *want;
+	int ok;
+};
+
+static void *clean_job(void *arg)
+{
+	struct job *j = arg;
+	j->ok = 1;
+	for (int k = 0; k < 3; k++) {
+		struct ds_clean_result r;
+		PIX *o = NULL;
+		l_int32 same = 0;
+		if (ds_page_clean(j->in, NULL, &o, &r) != 0 || r.rotation != 90 ||
+		    pixEqual(o, j->want, &same) != 0 || !same)
+			j->ok = 0;
+		pixDestroy(&o);
+	}
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	(void)state;
+	struct ds_clean_result r;
+	PIX *in = corpus_page("tesseract-test/phototest-rotated-L.png");
+	PIX *want = clean(in, &r);
+	pthread_t th[3];
+	struct job jobs[3];
+	for (int i = 0; i < 3; i++) {
+		jobs[i] = (struct job){in, want, 0};
+		assert_int_equal(pthread_create(&th[i], NULL, clean_job, &jobs[i]), 0);
+	}
+	for (int i = 0; i < 3; i++) {
+		pthread_join(th[i], NULL);
+		assert_true(jobs[i].ok);
+	}
+	pixDestroy(&want);
+	pixDestroy(&in);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -407,6 +450,7 @@ int main(void)
 		cmocka_unit_test(test_skew_pdf),
 		cmocka_unit_test(test_binarize_uneven_light),
 		cmocka_unit_test(test_rotate),
+		cmocka_unit_test(test_threads),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
