@@ -381,10 +381,20 @@ done:
 
 /* ---- decoding ---- */
 
-/* Copies `nbytes` raster-order bytes to row y of pix at byte offset xb. */
+/* Copies `nbytes` raster-order bytes to row y of pix at byte offset xb.
+ * Leptonica keeps rows as native 32-bit words, the first pixel in the
+ * most significant byte. */
 static void put_bytes(PIX *pix, uint32_t y, size_t xb, const unsigned char *src, size_t nbytes)
 {
 	l_uint32 *line = pixGetData(pix) + (size_t)y * pixGetWpl(pix);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (xb == 0) { /* a whole row: copy, then swap each word */
+		memcpy(line, src, nbytes);
+		for (size_t k = 0; k < (nbytes + 3) / 4; k++)
+			line[k] = __builtin_bswap32(line[k]);
+		return;
+	}
+#endif
 	for (size_t j = 0; j < nbytes; j++)
 		SET_DATA_BYTE(line, xb + j, src[j]);
 }
@@ -588,8 +598,18 @@ static int write_rows(TIFF *tif, PIX *pix, int d)
 				row[3 * x + 2] = (unsigned char)(v >> 8);
 			}
 		} else {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			size_t full = rowbytes / 4;
+			for (size_t k = 0; k < full; k++) {
+				l_uint32 v = __builtin_bswap32(line[k]);
+				memcpy(row + 4 * k, &v, 4);
+			}
+			for (size_t j = 4 * full; j < rowbytes; j++)
+				row[j] = (unsigned char)GET_DATA_BYTE(line, j);
+#else
 			for (size_t j = 0; j < rowbytes; j++)
 				row[j] = (unsigned char)GET_DATA_BYTE(line, j);
+#endif
 		}
 		ok = TIFFWriteScanline(tif, row, y, 0) == 1;
 	}
