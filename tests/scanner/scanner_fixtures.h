@@ -102,13 +102,13 @@ static inline int fx_write_tiff(const char *path, const struct fx_tiff *f)
 							unsigned char *r = tile + (size_t)(y - y0) * trow;
 							uint32_t xx = x - x0;
 							if (f->bits == 1) {
-								int b = fx_bit(x, y) ^ f->minisblack;
+								int b = fx_bit(x + 3 * (uint32_t)p, y) ^ f->minisblack;
 								if (b) r[xx / 8] |= (unsigned char)(0x80 >> (xx % 8));
 							} else if (f->bits == 8) {
-								r[xx] = (unsigned char)fx_grey(x, y, smooth);
+								r[xx] = (unsigned char)fx_grey(x + 3 * (uint32_t)p, y, smooth);
 							} else {
 								unsigned c[3];
-								fx_rgb(x, y, smooth, c);
+								fx_rgb(x + 3 * (uint32_t)p, y, smooth, c);
 								for (int k = 0; k < 3; k++) r[3 * xx + k] = (unsigned char)c[k];
 							}
 						}
@@ -126,13 +126,13 @@ static inline int fx_write_tiff(const char *path, const struct fx_tiff *f)
 				memset(row, 0, rowbytes);
 				for (uint32_t x = 0; x < f->w; x++) {
 					if (f->bits == 1) {
-						int b = fx_bit(x, y) ^ f->minisblack;
+						int b = fx_bit(x + 3 * (uint32_t)p, y) ^ f->minisblack;
 						if (b) row[x / 8] |= (unsigned char)(0x80 >> (x % 8));
 					} else if (f->bits == 8) {
-						row[x] = (unsigned char)fx_grey(x, y, smooth);
+						row[x] = (unsigned char)fx_grey(x + 3 * (uint32_t)p, y, smooth);
 					} else {
 						unsigned c[3];
-						fx_rgb(x, y, smooth, c);
+						fx_rgb(x + 3 * (uint32_t)p, y, smooth, c);
 						for (int k = 0; k < 3; k++) row[3 * x + k] = (unsigned char)c[k];
 					}
 				}
@@ -153,10 +153,12 @@ static inline int fx_write_tiff(const char *path, const struct fx_tiff *f)
 	return 0;
 }
 
-/* Compares a decoded page with the pattern; returns the largest channel
- * difference (0 for lossless codecs). */
-static inline int fx_diff(PIX *pix, const struct fx_tiff *f)
+/* Compares decoded page `page` (from 0; each page's pattern is shifted)
+ * with the pattern; returns the largest channel difference (0 for
+ * lossless codecs). */
+static inline int fx_diff(PIX *pix, const struct fx_tiff *f, int page)
 {
+	uint32_t sh = 3 * (uint32_t)page;
 	int smooth = f->compression == COMPRESSION_JPEG, worst = 0;
 	for (uint32_t y = 0; y < f->h; y++)
 		for (uint32_t x = 0; x < f->w; x++) {
@@ -165,14 +167,14 @@ static inline int fx_diff(PIX *pix, const struct fx_tiff *f)
 				l_int32 r, g, b;
 				unsigned c[3];
 				pixGetRGBPixel(pix, (l_int32)x, (l_int32)y, &r, &g, &b);
-				fx_rgb(x, y, smooth, c);
+				fx_rgb(x + sh, y, smooth, c);
 				int d[3] = {abs(r - (int)c[0]), abs(g - (int)c[1]), abs(b - (int)c[2])};
 				for (int k = 0; k < 3; k++)
 					if (d[k] > worst) worst = d[k];
 				continue;
 			}
 			pixGetPixel(pix, (l_int32)x, (l_int32)y, &v);
-			int want = f->bits == 1 ? fx_bit(x, y) : (int)fx_grey(x, y, smooth);
+			int want = f->bits == 1 ? fx_bit(x + sh, y) : (int)fx_grey(x + sh, y, smooth);
 			int d = abs((int)v - want);
 			if (d > worst)
 				worst = d;
