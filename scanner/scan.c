@@ -95,6 +95,8 @@ int ds_scan_open(ds_scan **out, const char *path, const struct ds_scan_limits *l
 
 	*out = NULL;
 	ds_scanner__init();
+	if (path == NULL)
+		return ds_error_set(DS_EINVALID, "scan: no file name");
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		return ds_error_set(DS_ENOMEM, "%s: out of memory", path);
 	s->fd = -1;

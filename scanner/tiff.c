@@ -685,7 +685,7 @@ int ds_page_encode(struct Pix *pix, unsigned char **out, size_t *len)
 		TIFFSetField(tif, TIFFTAG_PREDICTOR, PREDICTOR_HORIZONTAL);
 		/* strips of about 256 KiB: small buffers, good compression */
 		uint32_t rowbytes = d == 8 ? w : w * 3;
-		uint32_t rps = (256u * 1024) / rowbytes;
+		uint32_t rps = rowbytes ? (256u * 1024) / rowbytes : 1;
 		TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, rps ? rps : 1);
 	}
 	l_int32 xres = 0, yres = 0;
@@ -751,6 +751,10 @@ int ds_page_decode(const unsigned char *buf, size_t len, struct Pix **out)
 	lim.pages_max = 1;
 	if ((err = ds_scanner__tiff_walk(tif, name, len, &lim, &m, &pages, &n)) < 0)
 		goto done;
+	if (n == 0 || pages == NULL) {
+		err = ds_error_set(DS_EINVALID, "%s: no page", name);
+		goto done;
+	}
 	err = ds_scanner__tiff_decode(tif, name, 0, &pages[0], len, &lim, &m, out);
 done:
 	free(pages);
