@@ -21,7 +21,8 @@ const struct ds_cmd ds_cmd_log = {
 	.name = "log",
 	.usage = "checkpoint --passphrase-file F [-o FILE] [--json]"
 		 " | prove CODE [--seal-id ID] [--size N] [-o FILE] [--json]"
-		 " | verify OLD NEW [--key PUB]"
+		 " | consistency OLD_SIZE NEW_SIZE [-o FILE]"
+		 " | verify OLD NEW [--proof FILE] [--key PUB]"
 		 " | audit [--key PUB] [--json]"
 		 " | show [--json] | list [CODE] [--json]",
 	.summary = "the seal log: sign checkpoints, prove inclusion, check consistency, audit",
@@ -33,8 +34,11 @@ static const char options[] =
 	"                        (the stored one again when nothing was sealed since)\n"
 	"  prove CODE            inclusion proof of the dossier's latest seal: leaf index,\n"
 	"                        tree size, then one hex hash a line\n"
+	"  consistency OLD NEW   consistency proof between two tree sizes: old size,\n"
+	"                        new size, then one hex hash a line\n"
 	"  verify OLD NEW        check two checkpoint files: signatures, and that NEW\n"
-	"                        extends OLD (the proof is computed from the catalog)\n"
+	"                        extends OLD (the proof is computed from the catalog,\n"
+	"                        or read from --proof: then no home is needed with --key)\n"
 	"  audit                 recompute every leaf hash and the head of every stored\n"
 	"                        checkpoint from the leaves; check the notes' signatures\n"
 	"  show                  the latest checkpoint, the log size, the verifier key\n"
@@ -44,16 +48,30 @@ static const char options[] =
 	"  --seal-id ID          prove the leaf of this seal (default: the latest)\n"
 	"  --size N              prove against the tree of N leaves (default: the latest\n"
 	"                        checkpoint's size)\n"
+	"  --proof FILE          a consistency proof file (verify, offline)\n"
 	"  --key PUB             the log's public key (default HOME/pki/log.pub)\n"
 	"  --key-name NAME       key name in signature lines (default [seal_log] key_name,\n"
 	"                        else the origin)\n"
 	"  --json                machine-readable output\n";
 
 struct opts {
-	const char *passphrase_file, *output, *seal_id, *key, *key_name;
+	const char *passphrase_file, *output, *seal_id, *key, *key_name, *proof;
 	uint64_t size;
 	int json;
 };
+
+static int parse_size(const char *s, uint64_t *out, int allow_zero)
+{
+	char *end = NULL;
+	unsigned long long v;
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	v = strtoull(s, &end, 10);
+	if (*end != '\0' || (v == 0 && !allow_zero) || v > (unsigned long long)DS_SEALLOG_SIZE_MAX)
+		return -1;
+	*out = v;
+	return 0;
+}
 
 static void hex32(const unsigned char *b, char out[65])
 {
@@ -153,7 +171,7 @@ static int load_pub(struct ds_cli *cli, ds_home *h, const struct opts *o, ds_sea
 {
 	char path[4096];
 	int err;
-	const char *name = o->key_name ? o->key_name : ds_cli_seallog_key_name(h);
+	const char *name = o->key_name ? o->key_name : h ? ds_cli_seallog_key_name(h) : NULL;
 
 	if (o->key != NULL)
 		err = ds_seallog_key_load_public(key, o->key, name);
@@ -201,7 +219,35 @@ static int cmd_verify(struct ds_cli *cli, ds_home *h, const struct opts *o, cons
 				  old_path, (unsigned long long)a.size, new_path, (unsigned long long)b.size);
 		goto done;
 	}
-	if ((err = ds_seallog_consistency(h->catalog, a.size, b.size, proof, &np)) < 0) {
+	if (o->proof != NULL) {
+		struct ds_seallog_cproof *cp = malloc(sizeof *cp);
+		unsigned char *text = NULL;
+		size_t len = 0;
+		char reason[DS_SEALLOG_REASON_MAX];
+		if (cp == NULL || (err = ds_file_read(o->proof, DS_SEALLOG_PROOF_TEXT_MAX, &text, &len)) < 0) {
+			rc = cp ? ds_cli_fail(cli, err) : DS_EXIT_SOFTWARE;
+			free(cp);
+			goto done;
+		}
+		err = ds_seallog_cproof_parse(cp, (const char *)text, len, reason, sizeof reason);
+		free(text);
+		if (err < 0) {
+			free(cp);
+			rc = ds_cli_failf(cli, DS_EXIT_DATAERR, "%s: %s", o->proof, reason);
+			goto done;
+		}
+		if (cp->old_size != a.size || cp->new_size != b.size) {
+			rc = ds_cli_failf(cli, DS_EXIT_FAIL, "%s: a proof from %llu to %llu leaves, the "
+					  "checkpoints have %llu and %llu", o->proof,
+					  (unsigned long long)cp->old_size, (unsigned long long)cp->new_size,
+					  (unsigned long long)a.size, (unsigned long long)b.size);
+			free(cp);
+			goto done;
+		}
+		np = cp->n;
+		memcpy(proof, cp->hash, np * sizeof proof[0]);
+		free(cp);
+	} else if ((err = ds_seallog_consistency(h->catalog, a.size, b.size, proof, &np)) < 0) {
 		rc = ds_cli_fail(cli, err);
 		goto done;
 	}
@@ -217,6 +263,31 @@ static int cmd_verify(struct ds_cli *cli, ds_home *h, const struct opts *o, cons
 	rc = 0;
 done:
 	ds_seallog_key_free(key);
+	return rc;
+}
+
+static int cmd_consistency(struct ds_cli *cli, ds_home *h, const struct opts *o, const char *a,
+			   const char *b)
+{
+	struct ds_seallog_cproof *p = calloc(1, sizeof *p);
+	char *txt = NULL;
+	int err, rc = 0;
+
+	if (p == NULL)
+		return ds_cli_failf(cli, DS_EXIT_SOFTWARE, "out of memory");
+	if (parse_size(a, &p->old_size, 1) < 0 || parse_size(b, &p->new_size, 0) < 0) {
+		rc = ds_cli_failf(cli, DS_EXIT_USAGE, "consistency: OLD_SIZE and NEW_SIZE are tree sizes");
+		goto done;
+	}
+	if ((err = ds_seallog_consistency(h->catalog, p->old_size, p->new_size, p->hash, &p->n)) < 0 ||
+	    (err = ds_seallog_cproof_format(&txt, p)) < 0) {
+		rc = ds_cli_fail(cli, err);
+		goto done;
+	}
+	rc = write_out(cli, o->output, txt);
+done:
+	free(txt);
+	free(p);
 	return rc;
 }
 
@@ -342,19 +413,6 @@ static int cmd_list(struct ds_cli *cli, ds_home *h, const struct opts *o, const 
 	return rc;
 }
 
-static int parse_size(const char *s, uint64_t *out)
-{
-	char *end = NULL;
-	unsigned long long v;
-	if (s[0] < '0' || s[0] > '9')
-		return -1;
-	v = strtoull(s, &end, 10);
-	if (*end != '\0' || v == 0 || v > (unsigned long long)DS_SEALLOG_SIZE_MAX)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static int run(struct ds_cli *cli, int argc, char **argv)
 {
 	static const struct option lopts[] = {{"passphrase-file", required_argument, NULL, 'p'},
@@ -363,6 +421,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 					      {"size", required_argument, NULL, 'n'},
 					      {"key", required_argument, NULL, 'k'},
 					      {"key-name", required_argument, NULL, 'K'},
+					      {"proof", required_argument, NULL, 'P'},
 					      {"json", no_argument, NULL, 'j'},
 					      {"help", no_argument, NULL, 'h'},
 					      {0}};
@@ -377,11 +436,12 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		case 'o': o.output = optarg; break;
 		case 's': o.seal_id = optarg; break;
 		case 'n':
-			if (parse_size(optarg, &o.size) < 0)
+			if (parse_size(optarg, &o.size, 0) < 0)
 				return ds_cli_failf(cli, DS_EXIT_USAGE, "--size: not a tree size: %s", optarg);
 			break;
 		case 'k': o.key = optarg; break;
 		case 'K': o.key_name = optarg; break;
+		case 'P': o.proof = optarg; break;
 		case 'j': o.json = 1; break;
 		case 'h': return ds_cli_help(&ds_cmd_log, options);
 		default: return ds_cli_usage(cli, &ds_cmd_log);
@@ -394,11 +454,14 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	if (!((strcmp(sub, "checkpoint") == 0 && nargs == 0) ||
 	      (strcmp(sub, "prove") == 0 && nargs == 1) ||
 	      (strcmp(sub, "verify") == 0 && nargs == 2) ||
+	      (strcmp(sub, "consistency") == 0 && nargs == 2) ||
 	      (strcmp(sub, "audit") == 0 && nargs == 0) ||
 	      (strcmp(sub, "show") == 0 && nargs == 0) ||
 	      (strcmp(sub, "list") == 0 && nargs <= 1)))
 		return ds_cli_usage(cli, &ds_cmd_log);
-	if ((err = ds_cli_open_home(cli, &h)) < 0)
+	/* An auditor with two checkpoints, a proof and the key needs no home. */
+	if (!(strcmp(sub, "verify") == 0 && o.proof != NULL && o.key != NULL) &&
+	    (err = ds_cli_open_home(cli, &h)) < 0)
 		return ds_cli_fail(cli, err);
 	if (strcmp(sub, "checkpoint") == 0)
 		rc = cmd_checkpoint(cli, h, &o);
@@ -406,6 +469,8 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		rc = cmd_prove(cli, h, &o, argv[optind + 1]);
 	else if (strcmp(sub, "verify") == 0)
 		rc = cmd_verify(cli, h, &o, argv[optind + 1], argv[optind + 2]);
+	else if (strcmp(sub, "consistency") == 0)
+		rc = cmd_consistency(cli, h, &o, argv[optind + 1], argv[optind + 2]);
 	else if (strcmp(sub, "audit") == 0)
 		rc = cmd_audit(cli, h, &o);
 	else if (strcmp(sub, "show") == 0)

@@ -158,6 +158,19 @@ int ds_seallog_proof_parse(struct ds_seallog_proof *out, const char *text, size_
 /* Formats as above into a malloc'd NUL-terminated string. */
 int ds_seallog_proof_format(char **out, const struct ds_seallog_proof *p);
 
+/* A consistency proof file (`dossier log consistency`): old size, new size,
+ * then the hashes, in the same line format. */
+struct ds_seallog_cproof {
+	uint64_t old_size;
+	uint64_t new_size;
+	size_t n;
+	struct ds_merkle_hash hash[DS_SEALLOG_PROOF_MAX];
+};
+/* As ds_seallog_proof_parse, with old_size <= new_size (old may be 0). */
+int ds_seallog_cproof_parse(struct ds_seallog_cproof *out, const char *text, size_t len,
+			    char *reason, size_t reason_n);
+int ds_seallog_cproof_format(char **out, const struct ds_seallog_cproof *p);
+
 /* ---- leaves ---- */
 
 /* "dossier-seal/1 <code> <seal-id> <sha256 hex> <YYYY-MM-DDTHH:MM:SSZ>".
@@ -215,6 +228,16 @@ int ds_seallog_verify_inclusion(const char *checkpoint_text, size_t checkpoint_l
 				const char *pubkey_pem_path, const char *key_name,
 				const char *proof_text, size_t proof_len, const char *leaf,
 				size_t leaf_len, char *reason, size_t reason_n);
+
+/* Offline check for `dossier log verify OLD NEW --proof P`: verifies both
+ * checkpoint notes with the public key (as ds_seallog_verify_inclusion),
+ * checks they have the same origin, that the proof's sizes are theirs, and
+ * that the new tree extends the old one. 0, DS_ESIG or DS_EINVALID with a
+ * short reason. */
+int ds_seallog_verify_consistency(const char *old_text, size_t old_len, const char *new_text,
+				  size_t new_len, const char *pubkey_pem_path, const char *key_name,
+				  const char *proof_text, size_t proof_len, char *reason,
+				  size_t reason_n);
 
 #ifdef __cplusplus
 }

@@ -80,6 +80,20 @@ expect_fail 64 "$D" log verify "$T/cp2" "$T/cp1"
 sed '2s/.*/13/' "$T/cp2" > "$T/cp2bad"
 expect_fail 1 "$D" log verify "$T/cp1" "$T/cp2bad"
 grep -q "does not verify" "$T/err" || fail "tampered checkpoint: $(cat "$T/err")"
+# Offline, as an auditor holding two checkpoints, a proof and the key.
+"$D" log consistency 5 12 -o "$T/cproof"
+[ "$(sed -n 1p "$T/cproof")" = 5 ] && [ "$(sed -n 2p "$T/cproof")" = 12 ] || fail "cproof sizes"
+cp "$P/log.pub" "$T/log.pub"
+DOSSIER_HOME="$T/nowhere" "$D" log verify "$T/cp1" "$T/cp2" --proof "$T/cproof" --key "$T/log.pub" > "$T/out"
+grep -q '^consistent' "$T/out" || fail "offline verify"
+sed '3s/^./0/;3s/^00/11/' "$T/cproof" > "$T/cproof.bad"
+cmp -s "$T/cproof" "$T/cproof.bad" && fail "cproof not changed"
+expect_fail 1 env DOSSIER_HOME="$T/nowhere" "$D" log verify "$T/cp1" "$T/cp2" --proof "$T/cproof.bad" --key "$T/log.pub"
+grep -q "NOT consistent" "$T/err" || fail "tampered cproof: $(cat "$T/err")"
+"$D" log consistency 4 12 -o "$T/cproof4"
+expect_fail 1 env DOSSIER_HOME="$T/nowhere" "$D" log verify "$T/cp1" "$T/cp2" --proof "$T/cproof4" --key "$T/log.pub"
+expect_fail 65 "$D" log consistency 13 12
+expect_fail 65 "$D" log consistency 1 13
 openssl genpkey -algorithm ed25519 -out "$T/other.key" 2>/dev/null
 openssl pkey -in "$T/other.key" -pubout -out "$T/other.pub"
 expect_fail 1 "$D" log verify "$T/cp1" "$T/cp2" --key "$T/other.pub"

@@ -36,6 +36,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 		}
 	}
+	{
+		/* The same bytes as a consistency proof file. */
+		struct ds_seallog_cproof *c = malloc(sizeof *c);
+		if (c != NULL && ds_seallog_cproof_parse(c, text, size, NULL, 0) == 0) {
+			struct ds_merkle_hash z;
+			memset(&z, 0, sizeof z);
+			(void)ds_merkle_consistency_verify(c->old_size, c->new_size, &z,
+							   c->n ? &c->hash[0] : &z, c->hash, c->n);
+		}
+		free(c);
+	}
 	ds_error_clear();
 done:
 	free(again);
