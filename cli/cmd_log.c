@@ -82,7 +82,8 @@ static int write_out(struct ds_cli *cli, const char *path, const char *text)
 {
 	int err;
 	if (path == NULL) {
-		fputs(text, stdout);
+		if (fputs(text, stdout) == EOF)
+			return ds_cli_failf(cli, DS_EXIT_IOERR, "cannot write to standard output");
 		return 0;
 	}
 	if ((err = ds_file_write_atomic(path, text, strlen(text), 0644)) < 0)
@@ -205,6 +206,8 @@ static int cmd_verify(struct ds_cli *cli, ds_home *h, const struct opts *o, cons
 	size_t np = 0;
 	int err, rc;
 
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
 	if ((rc = load_pub(cli, h, o, &key)) != 0)
 		return rc;
 	if ((rc = read_note(cli, old_path, key, &a)) != 0 || (rc = read_note(cli, new_path, key, &b)) != 0)
@@ -305,7 +308,7 @@ static int cmd_audit(struct ds_cli *cli, ds_home *h, const struct opts *o)
 			return rc;
 		have_key = 1;
 	} else {
-		fprintf(stderr, "dossier log: no pki/log.pub: checkpoint signatures not checked\n");
+		(void)fprintf(stderr, "dossier log: no pki/log.pub: checkpoint signatures not checked\n");
 	}
 	err = ds_seallog_audit(h->catalog, key, &n, &ncp);
 	if (err == DS_ECORRUPT) {
@@ -428,7 +431,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	struct opts o = {0};
 	ds_home *h = NULL;
 	const char *sub;
-	int c, err, rc = 0, nargs;
+	int c, err, rc = 0, nargs, offline;
 
 	while ((c = getopt_long(argc, argv, "ho:", lopts, NULL)) != -1) {
 		switch (c) {
@@ -460,8 +463,10 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	      (strcmp(sub, "list") == 0 && nargs <= 1)))
 		return ds_cli_usage(cli, &ds_cmd_log);
 	/* An auditor with two checkpoints, a proof and the key needs no home. */
-	if (!(strcmp(sub, "verify") == 0 && o.proof != NULL && o.key != NULL) &&
-	    (err = ds_cli_open_home(cli, &h)) < 0)
+	offline = strcmp(sub, "verify") == 0 && o.proof != NULL && o.key != NULL;
+	if (offline)
+		return cmd_verify(cli, NULL, &o, argv[optind + 1], argv[optind + 2]);
+	if ((err = ds_cli_open_home(cli, &h)) < 0)
 		return ds_cli_fail(cli, err);
 	if (strcmp(sub, "checkpoint") == 0)
 		rc = cmd_checkpoint(cli, h, &o);

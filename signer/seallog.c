@@ -166,7 +166,6 @@ int ds_seallog_checkpoint(ds_catalog *c, const ds_seallog_key *key, const char *
 	err = ds_catalog_seallog_checkpoint_latest(c, latest);
 	if (err == DS_ENOTFOUND) {
 		ds_error_clear();
-		err = 0;
 	} else if (err < 0) {
 		goto done;
 	} else {
@@ -271,7 +270,6 @@ int ds_seallog_prove(ds_catalog *c, const char *dossier_code, const char *seal_i
 		have_row = 1;
 	} else if (err == DS_ENOTFOUND) {
 		ds_error_clear();
-		err = 0;
 	} else {
 		goto done;
 	}
@@ -283,6 +281,10 @@ int ds_seallog_prove(ds_catalog *c, const char *dossier_code, const char *seal_i
 	}
 	if ((err = load_hashes(c, size, &hashes)) < 0)
 		goto done;
+	if (hashes == NULL) { /* load_hashes allocates on success; keeps the analyzer sure */
+		err = ds_error_set(DS_ENOMEM, "seal log: out of memory");
+		goto done;
+	}
 	out->index = leaf->index;
 	out->size = size;
 	if ((err = ds_merkle_inclusion_proof(out->hash, &out->n, hashes, size, leaf->index)) < 0)
