@@ -18,8 +18,13 @@ done
 T=$(mktemp -d /tmp/ds-interop-XXXXXX)
 TSA_PID=
 cleanup() {
-	[ -n "$TSA_PID" ] && kill "$TSA_PID" 2>/dev/null && wait "$TSA_PID" 2>/dev/null
+	st=$?
+	if [ -n "$TSA_PID" ]; then
+		kill "$TSA_PID" 2>/dev/null || true
+		wait "$TSA_PID" 2>/dev/null || true
+	fi
 	rm -rf "$T"
+	exit $st
 }
 trap cleanup EXIT INT TERM
 fails=0
