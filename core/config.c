@@ -162,21 +162,19 @@ int ds_config_new(ds_config **out)
 	return 0;
 }
 
-int ds_config_load(ds_config **out, const char *path)
+int ds_config_parse(ds_config **out, const char *path, const char *text, size_t len)
 {
 	ds_config *cfg = NULL;
-	unsigned char *text = NULL;
-	size_t len;
-	int err;
+	int err = 0;
 
 	*out = NULL;
-	if ((err = ds_file_read(path, DS_CONFIG_BYTES_MAX, &text, &len)) < 0)
+	if (len > DS_CONFIG_BYTES_MAX)
+		return ds_error_set(DS_ETOOBIG, "%s: larger than %u bytes", path, DS_CONFIG_BYTES_MAX);
+	if (memchr(text, '\0', len) || text[len] != '\0')
+		return ds_error_set(DS_EINVALID, "%s: contains a NUL byte", path);
+	if ((err = ds_config_new(&cfg)) < 0)
 		return err;
-	if (memchr(text, '\0', len))
-		err = ds_error_set(DS_EINVALID, "%s: contains a NUL byte", path);
-	if (err < 0 || (err = ds_config_new(&cfg)) < 0)
-		goto done;
-	int line = ini_parse_string((const char *)text, on_entry, cfg);
+	int line = ini_parse_string(text, on_entry, cfg);
 	if (cfg->error) {
 		err = ds_error_set(cfg->error, "%s: %s", path, cfg->errmsg);
 		goto done;
@@ -192,6 +190,19 @@ int ds_config_load(ds_config **out, const char *path)
 	cfg = NULL; /* transferred */
 done:
 	ds_config_free(cfg);
+	return err;
+}
+
+int ds_config_load(ds_config **out, const char *path)
+{
+	unsigned char *text = NULL;
+	size_t len;
+	int err;
+
+	*out = NULL;
+	if ((err = ds_file_read(path, DS_CONFIG_BYTES_MAX, &text, &len)) < 0)
+		return err;
+	err = ds_config_parse(out, path, (const char *)text, len);
 	free(text);
 	return err;
 }
