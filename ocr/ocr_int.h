@@ -1,0 +1,29 @@
+/* Private to ocr/. */
+#ifndef DOSSIER_OCR_INT_H
+#define DOSSIER_OCR_INT_H
+
+#include <tesseract/capi.h>
+
+#include "dossier/ocr.h"
+
+/* `t`, or the default tessdata folder when NULL or empty. */
+const char *ds_ocr__tessdata(const char *t);
+
+/* The TessBaseAPI holding the page last recognised (NULL when none). */
+TessBaseAPI *ds_ocr__engine_last(ds_ocr_engine *e);
+
+struct Pix;
+struct ds_ocr__prepared {
+	struct Pix *pix;   /* upright, deskewed page for Tesseract (caller destroys) */
+	int blank;         /* 1: no ink; pix is NULL */
+	int rotation;      /* clockwise turn applied: 0, 90, 180, 270 */
+	double skew;       /* degrees corrected */
+	int binarized;
+	int osd_used;      /* Leptonica was undecided and OSD was asked */
+};
+
+/* Blank test, orientation (Leptonica, then OSD through `e` when undecided)
+ * and deskew of a decoded page. `in` is not modified. */
+int ds_ocr__prepare(ds_ocr_engine *e, struct Pix *in, struct ds_ocr__prepared *out);
+
+#endif

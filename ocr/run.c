@@ -1,0 +1,394 @@
+/* The OCR worker pool: N threads, each with its own engine (its own
+ * TessBaseAPIs, initialised once), taking page jobs in dossier order.
+ * Catalog and store calls are serialised by the pool's lock (the catalog
+ * connection is single-threaded); decoding, cleanup and recognition run
+ * in parallel. Each dossier's searchable PDF receives its pages in order:
+ * a worker that finishes page k waits until page k-1 is in the PDF. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <leptonica/allheaders.h>
+
+#include "dossier/catalog_ocr.h"
+#include "dossier/error.h"
+#include "dossier/fs.h"
+#include "dossier/ocr.h"
+#include "dossier/scanner.h"
+#include "ocr/ocr_int.h"
+
+#define PAGE_BLOB_MAX ((size_t)1 << 30)
+
+struct job {
+	size_t dossier;      /* index in run.dossiers */
+	size_t index;        /* position among the dossier's jobs */
+	struct ds_page page; /* as listed before the run */
+	int redo;            /* 0: already done, recognise only for the PDF */
+};
+
+struct dossier_run {
+	char code[DS_CODE_MAX];
+	size_t first, njobs;
+	size_t next_pdf;      /* jobs whose page went to the PDF (or was passed) */
+	int want_pdf;
+	int failed;           /* a page failed: no PDF, not digitized */
+	ds_ocr_pdf *pdf;
+	size_t pdf_pages;
+	char pdf_base[DS_PATH_MAX];
+};
+
+struct run {
+	ds_catalog *cat;
+	ds_store *store;
+	const struct ds_ocr_run_options *opt;
+	struct ds_ocr_run_stats *stats;
+	struct dossier_run *dossiers;
+	size_t ndossiers;
+	struct job *jobs;
+	size_t njobs, next_job, finished;
+	size_t progress_total, progress_done;
+	pthread_mutex_t lock;
+	pthread_cond_t turn;
+	int fatal;            /* a worker could not start: stop taking jobs */
+	char fatal_msg[512];
+	int fatal_code;
+};
+
+static int put_blob(struct run *r, const void *data, size_t len, char hex[65])
+{
+	return ds_store_put(r->store, data, len, hex);
+}
+
+/* Stores the PDF, records it and tries to move the dossier on. Called
+ * with the lock held once every job of the dossier has passed. */
+static void dossier_close(struct run *r, struct dossier_run *d)
+{
+	char sha[65], path[DS_PATH_MAX];
+	int err = 0, moved = 0;
+
+	if (d->pdf) {
+		if (!d->failed && d->pdf_pages > 0) {
+			if ((err = ds_ocr_pdf_finish(d->pdf)) == 0 &&
+			    (err = ds_fmt(path, sizeof path, "%s.pdf", d->pdf_base)) == 0 &&
+			    (err = ds_store_put_file(r->store, path, sha)) == 0)
+				err = ds_catalog_ocr_pdf_set(r->cat, d->code, sha, (int)d->pdf_pages);
+		}
+		ds_ocr_pdf_free(d->pdf);
+		d->pdf = NULL;
+		if (ds_fmt(path, sizeof path, "%s.pdf", d->pdf_base) == 0)
+			unlink(path);
+	}
+	if (err < 0) {
+		d->failed = 1;
+		r->stats->dossiers_incomplete++;
+		return;
+	}
+	if (d->failed) {
+		r->stats->dossiers_incomplete++;
+		return;
+	}
+	if (ds_catalog_ocr_index_meta(r->cat, d->code) == 0 &&
+	    ds_catalog_ocr_finish(r->cat, d->code, r->opt->actor, &moved) == 0 && moved)
+		r->stats->dossiers_digitized++;
+}
+
+static void record_failure(struct run *r, struct job *j, const char *why)
+{
+	struct ds_page p = j->page;
+	memcpy(p.ocr_state, "failed", 7);
+	ds_fmt(p.ocr_error, sizeof p.ocr_error, "%s", why); /* truncation is fine here */
+	p.clean_sha256[0] = p.text_sha256[0] = p.hocr_sha256[0] = p.language[0] = '\0';
+	p.ocr_confidence = 0;
+	ds_catalog_ocr_page_set(r->cat, r->dossiers[j->dossier].code, &p, NULL);
+	r->stats->pages_failed++;
+	r->dossiers[j->dossier].failed = 1;
+}
+
+/* Decodes and cleans a page and recognises it. Outside the lock except for
+ * the store read. */
+static int process(struct run *r, ds_ocr_engine *e, struct job *j,
+		   struct ds_ocr__prepared *prep, struct ds_ocr_result *res, int *recognised)
+{
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	struct Pix *pix = NULL;
+	int err;
+
+	*recognised = 0;
+	pthread_mutex_lock(&r->lock);
+	err = ds_store_get(r->store, j->page.sha256, PAGE_BLOB_MAX, &buf, &len);
+	pthread_mutex_unlock(&r->lock);
+	if (err < 0)
+		goto done;
+	if ((err = ds_page_decode(buf, len, &pix)) < 0)
+		goto done;
+	free(buf);
+	buf = NULL;
+	if ((err = ds_ocr__prepare(e, pix, prep)) < 0)
+		goto done;
+	if (prep->blank) {
+		/* Nothing to read; the PDF still shows the page. */
+		if (r->dossiers[j->dossier].want_pdf) {
+			prep->pix = pixClone(pix);
+			ds_ocr_engine_recognize(e, prep->pix, j->page.dpi, j->page.number, res);
+			ds_ocr_result_clear(res);
+		}
+		goto done;
+	}
+	err = ds_ocr_engine_recognize(e, prep->pix, j->page.dpi, j->page.number, res);
+	*recognised = ds_ocr__engine_last(e) != NULL;
+done:
+	free(buf);
+	pixDestroy(&pix);
+	return err;
+}
+
+/* Stores the results of a job (lock held). */
+static int store_results(struct run *r, struct job *j, struct ds_ocr__prepared *prep,
+			 struct ds_ocr_result *res)
+{
+	struct ds_page p = j->page;
+	unsigned char *enc = NULL;
+	size_t enclen = 0;
+	int err;
+
+	memset(p.ocr_error, 0, sizeof p.ocr_error);
+	p.rotation = prep->rotation;
+	p.skew = prep->skew;
+	p.binarized = prep->binarized;
+	p.blank = prep->blank;
+	p.clean_sha256[0] = p.text_sha256[0] = p.hocr_sha256[0] = p.language[0] = '\0';
+	p.ocr_confidence = 0;
+	if (prep->blank) {
+		memcpy(p.ocr_state, "skipped", 8);
+		err = ds_catalog_ocr_page_set(r->cat, r->dossiers[j->dossier].code, &p, NULL);
+		if (err == 0)
+			r->stats->pages_skipped++;
+		return err;
+	}
+	if ((err = ds_page_encode(prep->pix, &enc, &enclen)) < 0 ||
+	    (err = put_blob(r, enc, enclen, p.clean_sha256)) < 0 ||
+	    (err = put_blob(r, res->text, strlen(res->text), p.text_sha256)) < 0 ||
+	    (err = put_blob(r, res->hocr, strlen(res->hocr), p.hocr_sha256)) < 0)
+		goto done;
+	memcpy(p.ocr_state, "done", 5);
+	ds_fmt(p.language, sizeof p.language, "%s", res->language);
+	p.ocr_confidence = res->confidence;
+	if ((err = ds_catalog_ocr_page_set(r->cat, r->dossiers[j->dossier].code, &p, res->text)) < 0)
+		goto done;
+	r->stats->pages_done++;
+done:
+	free(enc);
+	return err;
+}
+
+static void *worker(void *arg)
+{
+	struct run *r = arg;
+	ds_ocr_engine *e = NULL;
+	int err;
+
+	if ((err = ds_ocr_engine_new(&e, &r->opt->ocr)) < 0) {
+		pthread_mutex_lock(&r->lock);
+		if (!r->fatal) {
+			r->fatal = 1;
+			r->fatal_code = err;
+			ds_fmt(r->fatal_msg, sizeof r->fatal_msg, "%s", ds_error_last());
+		}
+		pthread_cond_broadcast(&r->turn);
+		pthread_mutex_unlock(&r->lock);
+		return NULL;
+	}
+	for (;;) {
+		struct ds_ocr__prepared prep = {0};
+		struct ds_ocr_result res = {0};
+		struct job *j;
+		struct dossier_run *d;
+		int recognised = 0;
+
+		pthread_mutex_lock(&r->lock);
+		if (r->fatal || r->next_job >= r->njobs) {
+			pthread_mutex_unlock(&r->lock);
+			break;
+		}
+		j = &r->jobs[r->next_job++];
+		d = &r->dossiers[j->dossier];
+		pthread_mutex_unlock(&r->lock);
+
+		err = process(r, e, j, &prep, &res, &recognised);
+
+		pthread_mutex_lock(&r->lock);
+		if (j->redo) {
+			if (err < 0)
+				record_failure(r, j, ds_error_last());
+			else if ((err = store_results(r, j, &prep, &res)) < 0)
+				record_failure(r, j, ds_error_last());
+			r->progress_done++;
+			if (r->opt->progress)
+				r->opt->progress(r->opt->progress_arg, r->progress_done,
+						 r->progress_total);
+		} else if (err < 0) {
+			/* A page done earlier no longer reads: the PDF cannot be made. */
+			d->failed = 1;
+		}
+		/* The PDF takes its pages in order. */
+		while (d->next_pdf != j->index && !r->fatal)
+			pthread_cond_wait(&r->turn, &r->lock);
+		if (d->pdf && !d->failed && ds_ocr__engine_last(e) && prep.pix) {
+			if (ds_ocr_pdf_add(d->pdf, e) == 0)
+				d->pdf_pages++;
+			else
+				d->failed = 1;
+		}
+		d->next_pdf++;
+		r->finished++;
+		if (d->next_pdf == d->njobs)
+			dossier_close(r, d);
+		pthread_cond_broadcast(&r->turn);
+		pthread_mutex_unlock(&r->lock);
+		(void)recognised;
+		pixDestroy(&prep.pix);
+		ds_ocr_result_clear(&res);
+	}
+	ds_ocr_engine_free(e);
+	return NULL;
+}
+
+/* Lists the work of one dossier. */
+static int plan_dossier(struct run *r, const char *code, size_t di)
+{
+	struct ds_dossier dos;
+	struct ds_page *pages = NULL;
+	size_t np = 0, todo = 0;
+	char sha[65];
+	int err, has_pdf;
+	struct dossier_run *d = &r->dossiers[di];
+
+	if ((err = ds_catalog_dossier_get(r->cat, code, &dos)) < 0)
+		return err;
+	if ((err = ds_fmt(d->code, sizeof d->code, "%s", code)) < 0)
+		return err;
+	if ((err = ds_catalog_page_list(r->cat, code, DS_PAGE_KIND_PAGE, &pages, &np)) < 0)
+		return err;
+	err = ds_catalog_ocr_pdf_get(r->cat, code, sha);
+	if (err < 0 && err != DS_ENOTFOUND)
+		goto done;
+	has_pdf = err == 0;
+	err = 0;
+	for (size_t i = 0; i < np; i++)
+		if (strcmp(pages[i].ocr_state, "done") != 0 && strcmp(pages[i].ocr_state, "skipped") != 0)
+			todo++;
+	r->stats->pages_total += np;
+	r->stats->pages_already += np - todo;
+	d->first = r->njobs;
+	/* Only a dossier still `received` gets work; a PDF needs every page
+	 * to pass through a renderer in order, so when it is missing the
+	 * pages done earlier are recognised again for it (their results are
+	 * kept). */
+	if (strcmp(dos.state, DS_STATE_RECEIVED) != 0 || np == 0)
+		goto done;
+	d->want_pdf = !has_pdf;
+	if (todo == 0 && has_pdf) {
+		/* Everything done before: only the state may be behind. */
+		int moved = 0;
+		if ((err = ds_catalog_ocr_finish(r->cat, code, r->opt->actor, &moved)) == 0 && moved)
+			r->stats->dossiers_digitized++;
+		goto done;
+	}
+	void *nj = realloc(r->jobs, (r->njobs + np) * sizeof *r->jobs);
+	if (!nj) {
+		err = ds_error_set(DS_ENOMEM, "out of memory");
+		goto done;
+	}
+	r->jobs = nj;
+	for (size_t i = 0; i < np; i++) {
+		int redo = strcmp(pages[i].ocr_state, "done") != 0 &&
+			   strcmp(pages[i].ocr_state, "skipped") != 0;
+		if (!redo && !d->want_pdf)
+			continue;
+		struct job *j = &r->jobs[r->njobs++];
+		memset(j, 0, sizeof *j);
+		j->dossier = di;
+		j->index = d->njobs++;
+		j->page = pages[i];
+		j->redo = redo;
+		if (redo)
+			r->progress_total++;
+	}
+done:
+	free(pages);
+	return err;
+}
+
+int ds_ocr_run(ds_catalog *c, ds_store *s, const char *const *codes, size_t ncodes,
+	       const struct ds_ocr_run_options *opt, struct ds_ocr_run_stats *stats)
+{
+	struct run r = {0};
+	pthread_t th[DS_OCR_JOBS_MAX];
+	int nth = 0, err = 0, jobs = opt->jobs;
+
+	memset(stats, 0, sizeof *stats);
+	if (jobs < 1 || jobs > DS_OCR_JOBS_MAX)
+		return ds_error_set(DS_EINVALID, "jobs must be 1..%d", DS_OCR_JOBS_MAX);
+	if (!opt->tmpdir)
+		return ds_error_set(DS_EINVALID, "no folder for temporary files");
+	r.cat = c;
+	r.store = s;
+	r.opt = opt;
+	r.stats = stats;
+	pthread_mutex_init(&r.lock, NULL);
+	pthread_cond_init(&r.turn, NULL);
+	r.dossiers = calloc(ncodes ? ncodes : 1, sizeof *r.dossiers);
+	if (!r.dossiers) {
+		err = ds_error_set(DS_ENOMEM, "out of memory");
+		goto done;
+	}
+	r.ndossiers = ncodes;
+	for (size_t i = 0; i < ncodes; i++)
+		if ((err = plan_dossier(&r, codes[i], i)) < 0)
+			goto done;
+	for (size_t i = 0; i < ncodes; i++) {
+		struct dossier_run *d = &r.dossiers[i];
+		if (!d->want_pdf || d->njobs == 0)
+			continue;
+		if ((err = ds_fmt(d->pdf_base, sizeof d->pdf_base, "%s/ocr-%ld-%s", opt->tmpdir,
+				  (long)getpid(), d->code)) < 0 ||
+		    (err = ds_ocr_pdf_new(&d->pdf, opt->ocr.tessdata, d->pdf_base, d->code)) < 0)
+			goto done;
+	}
+	if (r.njobs == 0)
+		goto done;
+	if ((size_t)jobs > r.njobs)
+		jobs = (int)r.njobs;
+	if (opt->progress)
+		opt->progress(opt->progress_arg, 0, r.progress_total);
+	for (int i = 0; i < jobs; i++) {
+		if (pthread_create(&th[nth], NULL, worker, &r) != 0)
+			break;
+		nth++;
+	}
+	if (nth == 0) {
+		err = ds_error_set(DS_ERROR, "cannot start OCR workers");
+		goto done;
+	}
+	for (int i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	if (r.fatal)
+		err = ds_error_set(r.fatal_code, "%s", r.fatal_msg);
+done:
+	for (size_t i = 0; i < r.ndossiers; i++) {
+		struct dossier_run *d = &r.dossiers[i];
+		if (d->pdf) {
+			char path[DS_PATH_MAX];
+			ds_ocr_pdf_free(d->pdf);
+			if (ds_fmt(path, sizeof path, "%s.pdf", d->pdf_base) == 0)
+				unlink(path);
+		}
+	}
+	free(r.dossiers);
+	free(r.jobs);
+	pthread_cond_destroy(&r.turn);
+	pthread_mutex_destroy(&r.lock);
+	return err;
+}

@@ -1,0 +1,88 @@
+/* ocr/text.c: NFC normalisation, Vietnamese-letter counts, language lists. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dossier/error.h"
+#include "dossier/ocr.h"
+
+static void nfc_composes(void **state)
+{
+	(void)state;
+	/* "tiếng" decomposed: e + U+0302 + U+0301 */
+	const char nfd[] = "ti\x65\xcc\x82\xcc\x81ng";
+	char *out = NULL;
+	assert_int_equal(ds_ocr_nfc(&out, nfd, strlen(nfd)), 0);
+	assert_string_equal(out, "ti\xe1\xba\xbfng"); /* U+1EBF */
+	free(out);
+	/* already NFC stays identical */
+	assert_int_equal(ds_ocr_nfc(&out, "đăng ký", strlen("đăng ký")), 0);
+	assert_string_equal(out, "đăng ký");
+	free(out);
+}
+
+static void nfc_invalid_utf8_replaced(void **state)
+{
+	(void)state;
+	const char bad[] = "a\xff" "b";
+	char *out = NULL;
+	assert_int_equal(ds_ocr_nfc(&out, bad, 3), 0);
+	assert_string_equal(out, "a\xef\xbf\xbd" "b"); /* U+FFFD */
+	free(out);
+}
+
+static void nfc_too_big(void **state)
+{
+	(void)state;
+	char *out = NULL;
+	assert_int_equal(ds_ocr_nfc(&out, "x", DS_OCR_TEXT_MAX + 1), DS_ETOOBIG);
+	assert_null(out);
+}
+
+static void viet_letters(void **state)
+{
+	(void)state;
+	size_t l = 0, v = 0;
+	ds_ocr_viet_letters("Đăng ký biến động", &l, &v);
+	assert_int_equal(l, 14);
+	assert_int_equal(v, 6); /* Đ ă ý ế ộ + đ */
+	ds_ocr_viet_letters("The quick brown fox, 12 times.", &l, &v);
+	assert_int_equal(v, 0);
+	assert_int_equal(l, 21);
+	ds_ocr_viet_letters("", &l, &v);
+	assert_int_equal(l, 0);
+	assert_int_equal(v, 0);
+}
+
+static void languages(void **state)
+{
+	(void)state;
+	assert_int_equal(ds_ocr_languages_valid("auto"), 0);
+	assert_int_equal(ds_ocr_languages_valid("vie"), 0);
+	assert_int_equal(ds_ocr_languages_valid("vie+eng"), 0);
+	assert_int_equal(ds_ocr_languages_valid("chi_sim"), 0);
+	assert_int_equal(ds_ocr_languages_valid(""), DS_EINVALID);
+	assert_int_equal(ds_ocr_languages_valid("vie+"), DS_EINVALID);
+	assert_int_equal(ds_ocr_languages_valid("+eng"), DS_EINVALID);
+	assert_int_equal(ds_ocr_languages_valid("../etc/passwd"), DS_EINVALID);
+	assert_int_equal(ds_ocr_languages_valid("VIE"), DS_EINVALID);
+	assert_int_equal(ds_ocr_languages_valid("a+b+c+d+e+f+g+h+i"), DS_EINVALID);
+	assert_int_equal(ds_ocr_languages_valid(NULL), DS_EINVALID);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(nfc_composes),
+		cmocka_unit_test(nfc_invalid_utf8_replaced),
+		cmocka_unit_test(nfc_too_big),
+		cmocka_unit_test(viet_letters),
+		cmocka_unit_test(languages),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
