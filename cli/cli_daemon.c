@@ -1,0 +1,2 @@
+/* Shared CLI pieces of dossierd and `dossier status` (filled in with the daemon). */
+#include "cli.h"
