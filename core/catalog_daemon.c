@@ -357,7 +357,7 @@ int ds_catalog_inbox_add(ds_catalog *c, const struct ds_inbox_file *f, int64_t *
 	sqlite3_stmt *st = NULL;
 	int err, rc;
 
-	if (strcmp(f->state, DS_INBOX_INGESTED) != 0 && strcmp(f->state, DS_INBOX_REJECTED) != 0)
+	if (strcmp(f->state, DS_INBOX_STATE_INGESTED) != 0 && strcmp(f->state, DS_INBOX_STATE_REJECTED) != 0)
 		return ds_error_set(DS_EINVALID, "inbox file state '%s' unknown", f->state);
 	if ((err = ds_catalog__prepare(c, &st,
 				       "INSERT INTO inbox_files (name, sha256, size, state, dossiers, "

@@ -238,7 +238,7 @@ static int same_file(const char *path, const struct ds_inbox_file *f)
  * anywhere in here is finished by the next call), then marks it moved. */
 static int finalize(ds_inbox *ib, const struct ds_inbox_file *f, int verify)
 {
-	const int rejected = strcmp(f->state, DS_INBOX_REJECTED) == 0;
+	const int rejected = strcmp(f->state, DS_INBOX_STATE_REJECTED) == 0;
 	const char *sub = rejected ? ib->rejected : ib->done;
 	char src[DS_PATH_MAX], dst[DS_PATH_MAX], pname[DS_INBOX_NAME_MAX];
 	struct stat st;
@@ -364,7 +364,7 @@ static int reject(struct job_ctx *x, const char *fmt, ...)
 	va_end(ap);
 	memcpy(f.name, x->job.subject, sizeof(f.name));
 	memcpy(f.sha256, x->sha256, sizeof(f.sha256));
-	memcpy(f.state, DS_INBOX_REJECTED, sizeof(DS_INBOX_REJECTED));
+	memcpy(f.state, DS_INBOX_STATE_REJECTED, sizeof(DS_INBOX_STATE_REJECTED));
 	memcpy(f.sidecar, x->sidecar, sizeof(f.sidecar));
 	f.size = x->size;
 	f.at = ds_now();
@@ -729,7 +729,7 @@ static int run_job(struct job_ctx *x)
 	/* commit: the pages, the record of the file and the job, together */
 	memcpy(f.name, name, strlen(name) + 1);
 	memcpy(f.sha256, x->sha256, sizeof(f.sha256));
-	memcpy(f.state, DS_INBOX_INGESTED, sizeof(DS_INBOX_INGESTED));
+	memcpy(f.state, DS_INBOX_STATE_INGESTED, sizeof(DS_INBOX_STATE_INGESTED));
 	memcpy(f.sidecar, x->sidecar, sizeof(f.sidecar));
 	f.dossiers[0] = 0;
 	f.reason[0] = 0;

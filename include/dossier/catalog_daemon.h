@@ -68,8 +68,8 @@ int ds_catalog_job_list(ds_catalog *c, const char *kind, const char *state, size
 int ds_catalog_job_count(ds_catalog *c, const char *kind, const char *state, int64_t *out);
 
 /* ---- inbox files ---- */
-#define DS_INBOX_INGESTED "ingested"
-#define DS_INBOX_REJECTED "rejected"
+#define DS_INBOX_STATE_INGESTED "ingested"
+#define DS_INBOX_STATE_REJECTED "rejected"
 
 struct ds_inbox_file {
 	int64_t id;

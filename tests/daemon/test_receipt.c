@@ -343,14 +343,6 @@ static void test_long_payload(void **state)
 	pixDestroy(&pix);
 }
 
-/* fontconfig keeps its patterns' elements as offsets from the pattern, so
- * LeakSanitizer cannot see that they are still referenced. */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-	return "leak:libfontconfig.so\n";
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
