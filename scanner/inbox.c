@@ -338,16 +338,35 @@ struct job_ctx {
 };
 
 /* The error message, with the /proc/self/fd path we read through replaced
- * by the file's name. */
+ * by the file's name wherever it appears (libtiff repeats it). */
 static void reason_from_error(struct job_ctx *x, const char *fdpath, char *out, size_t n)
 {
-	const char *m = ds_error_last();
-	size_t k = strlen(fdpath);
+	const char *m = ds_error_last(), *hit;
+	size_t k = strlen(fdpath), o = 0;
 
-	if (fdpath[0] && strncmp(m, fdpath, k) == 0)
-		snprintf(out, n, "%s%s", x->pname, m + k); /* may cut a long message */
-	else
-		snprintf(out, n, "%s", m);
+	out[0] = 0;
+	while (*m && o + 1 < n) {
+		size_t take;
+		if (k && (hit = strstr(m, fdpath)) != NULL)
+			take = (size_t)(hit - m);
+		else
+			take = strlen(m), hit = NULL;
+		if (take > n - 1 - o)
+			take = n - 1 - o;
+		memcpy(out + o, m, take);
+		o += take;
+		m += take;
+		out[o] = 0;
+		if (hit && m == hit) {
+			size_t pl = strlen(x->pname);
+			if (pl > n - 1 - o)
+				pl = n - 1 - o;
+			memcpy(out + o, x->pname, pl);
+			o += pl;
+			out[o] = 0;
+			m += k;
+		}
+	}
 }
 
 static int reject(struct job_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
