@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,9 +26,18 @@ struct ds_inbox {
 	char dir[DS_PATH_MAX];
 	char done[DS_PATH_MAX];
 	char rejected[DS_PATH_MAX];
+	int pending_moves; /* a finalize failed: retry before the next job */
 };
 
 /* ---- small helpers ---- */
+
+/* The crash test's fixed points (DS_FAULT=daemon_kill_<where>:N): the
+ * process dies there as under kill -9. Inert unless the test asks. */
+static void crash_point(const char *where)
+{
+	if (ds_fault(where))
+		raise(SIGKILL);
+}
 
 static void say(ds_inbox *ib, enum ds_log_level lv, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -263,6 +273,7 @@ static int finalize(ds_inbox *ib, const struct ds_inbox_file *f, int verify)
 			    (err = move_noreplace(src, dst)) < 0)
 				return err;
 		}
+		crash_point("daemon_kill_after_move");
 	}
 	if (f->sidecar[0]) {
 		char ssrc[DS_PATH_MAX], sdst[DS_PATH_MAX];
@@ -398,11 +409,14 @@ static int reject(struct job_ctx *x, const char *fmt, ...)
 	}
 	if ((err = ds_catalog_commit(ib->c)) < 0)
 		return err;
+	crash_point("daemon_kill_after_reject_commit");
 	x->out->result = DS_INBOX_REJECTED;
 	memcpy(x->out->reason, f.reason, sizeof(f.reason));
 	say(ib, DS_LOG_WARNING, "%s: rejected: %s", x->pname, f.reason);
-	if (finalize(ib, &f, 0) < 0)
+	if (finalize(ib, &f, 0) < 0) {
 		say(ib, DS_LOG_ERR, "%s: rejected but not moved: %s", x->pname, ds_error_last());
+		ib->pending_moves = 1;
+	}
 	return 0;
 }
 
@@ -428,6 +442,7 @@ static int on_page(void *arg, size_t page_index, size_t file_index, struct Pix *
 	int err;
 
 	(void)file_index;
+	crash_point("daemon_kill_mid_ingest");
 	if (x->ib->o.stop && *x->ib->o.stop) {
 		x->stopped = 1;
 		return ds_error_set(DS_EBUSY, "stopping");
@@ -791,11 +806,14 @@ static int run_job(struct job_ctx *x)
 			goto commit_failed;
 	}
 	if ((err = ds_catalog_inbox_add(ib->c, &f, &f.id)) < 0 ||
-	    (err = ds_catalog_job_finish(ib->c, x->job.id, DS_JOB_DONE, NULL)) < 0 ||
-	    (err = ds_catalog_commit(ib->c)) < 0)
+	    (err = ds_catalog_job_finish(ib->c, x->job.id, DS_JOB_DONE, NULL)) < 0)
+		goto commit_failed;
+	crash_point("daemon_kill_before_commit");
+	if ((err = ds_catalog_commit(ib->c)) < 0)
 		goto commit_failed;
 	in_tx = 0;
 	ds_ingest_done(in);
+	crash_point("daemon_kill_after_commit");
 
 	x->out->result = DS_INBOX_INGESTED;
 	x->out->pages = (int)npages;
@@ -804,9 +822,11 @@ static int run_job(struct job_ctx *x)
 	say(ib, DS_LOG_INFO, "%s: ingested %zu page%s (%zu receipt%s) into %s%s", x->pname,
 	    npages - ncovers, npages - ncovers == 1 ? "" : "s", ncovers, ncovers == 1 ? "" : "s",
 	    f.dossiers, new_intake ? " (new dossier from the sidecar)" : "");
-	if (finalize(ib, &f, 0) < 0)
+	if (finalize(ib, &f, 0) < 0) {
 		say(ib, DS_LOG_ERR, "%s: ingested but still in the inbox: %s", x->pname,
 		    ds_error_last());
+		ib->pending_moves = 1;
+	}
 	err = 0;
 	goto done;
 
@@ -841,6 +861,10 @@ int ds_inbox_run_one(ds_inbox *ib, struct ds_inbox_outcome *out)
 	memset(&x, 0, sizeof(x));
 	x.ib = ib;
 	x.out = out;
+	/* a move that failed before (a full disk) goes first, so that its file
+	 * is not taken for a duplicate of itself */
+	if (ib->pending_moves && ds_inbox_finish_pending(ib) == 0)
+		ib->pending_moves = 0;
 	if ((err = ds_catalog_job_claim(ib->c, DS_JOB_INGEST, &x.job)) == DS_ENOTFOUND) {
 		out->result = DS_INBOX_NONE;
 		return 0;
