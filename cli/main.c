@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "dossier/clock.h"
 #include "dossier/fs.h"
 #include "cmd_table.h"
 
@@ -37,6 +38,10 @@ int main(int argc, char **argv)
 	int i = 1;
 
 	ensure_omp_thread_limit(argv);
+	const char *fixed = getenv("DOSSIER_NOW"); /* tests: a fixed clock, RFC 3339 */
+	int64_t t;
+	if (fixed && ds_time_parse(fixed, &t) == 0)
+		ds_clock_fix(t);
 	const char *fault = getenv("DS_FAULT");
 	if (fault)
 		ds_fault_configure(fault);

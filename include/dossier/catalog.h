@@ -34,6 +34,9 @@ int ds_catalog_schema_latest(void);
 /* Opens (and with `create`, creates) the catalog at `path`, applying forward
  * migrations. A catalog newer than this build is refused (DS_EUNSUPPORTED). */
 int ds_catalog_open(ds_catalog **out, const char *path, int create);
+/* Like ds_catalog_open, migrating only up to schema `version` (for
+ * migration tests and tools). */
+int ds_catalog_open_version(ds_catalog **out, const char *path, int create, int version);
 void ds_catalog_free(ds_catalog *c);
 int ds_catalog_schema_version(ds_catalog *c, int *out);
 
@@ -42,6 +45,8 @@ int ds_catalog_schema_version(ds_catalog *c, int *out);
 int ds_catalog_begin(ds_catalog *c);
 int ds_catalog_commit(ds_catalog *c);
 int ds_catalog_rollback(ds_catalog *c);
+/* Whether a transaction begun with ds_catalog_begin is open. */
+int ds_catalog_in_transaction(const ds_catalog *c);
 
 /* ---- departments and procedures ---- */
 struct ds_department {

@@ -23,6 +23,9 @@ typedef struct ds_config ds_config;
 /* Parses `path`. DS_EINVALID names the file and line on a syntax error. */
 int ds_config_load(ds_config **out, const char *path);
 
+/* Parses INI text held in memory; `name` is used in messages. */
+int ds_config_parse(ds_config **out, const char *name, const char *text, size_t len);
+
 /* An empty config (all defaults). */
 int ds_config_new(ds_config **out);
 

@@ -45,6 +45,10 @@ int ds_sha256_file_hex(const char *path, char out[65]);
 /* Lowercase hex of `len` bytes into out (2*len+1 bytes). */
 void ds_hex(const unsigned char *in, size_t len, char *out);
 
+/* Whether s[0..len) is well-formed UTF-8 without NUL or C0 controls other
+ * than tab (for names and identifiers typed at the counter). */
+int ds_text_valid(const char *s, size_t len);
+
 /* Fault injection for tests (crash-consistency harness): when the
  * process was started with DS_FAULT=<name>:<n>, ds_fault("name") returns
  * true on its n-th call. Set once by the CLI through ds_fault_configure(). */

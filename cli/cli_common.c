@@ -1,0 +1,191 @@
+/* Shared CLI helpers: errors, exit codes, home, actor, JSON, progress. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+
+#include "cli.h"
+#include "dossier/error.h"
+#include "dossier/fs.h"
+
+int ds_cli_exit_code(int err)
+{
+	switch (err) {
+	case 0: return DS_EXIT_OK;
+	case DS_EINVALID:
+	case DS_ETOOBIG:
+	case DS_ECORRUPT:
+	case DS_ESIG: return DS_EXIT_DATAERR;
+	case DS_ENOTFOUND: return DS_EXIT_NOINPUT;
+	case DS_EPERM:
+	case DS_EAUTH: return DS_EXIT_NOPERM;
+	case DS_EIO: return DS_EXIT_IOERR;
+	case DS_EBUSY: return DS_EXIT_TEMPFAIL;
+	case DS_ENOMEM:
+	case DS_ECRYPTO: return DS_EXIT_SOFTWARE;
+	default: return DS_EXIT_FAIL;
+	}
+}
+
+int ds_cli_fail(struct ds_cli *cli, int err)
+{
+	const char *msg = ds_error_last();
+	fprintf(stderr, "dossier %s: %s\n", cli && cli->verb ? cli->verb : "",
+		*msg ? msg : ds_error_name(err));
+	return ds_cli_exit_code(err);
+}
+
+int ds_cli_failf(struct ds_cli *cli, int exit_code, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "dossier %s: ", cli && cli->verb ? cli->verb : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return exit_code;
+}
+
+int ds_cli_usage(struct ds_cli *cli, const struct ds_cmd *cmd)
+{
+	(void)cli;
+	fprintf(stderr, "usage: dossier [--home DIR] %s %s\n", cmd->name, cmd->usage);
+	return DS_EXIT_USAGE;
+}
+
+int ds_cli_help(const struct ds_cmd *cmd, const char *options_text)
+{
+	printf("usage: dossier [--home DIR] %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
+	if (options_text && *options_text)
+		printf("\n%s", options_text);
+	return 0;
+}
+
+int ds_cli_open_home(struct ds_cli *cli, ds_home **out)
+{
+	return ds_home_open(out, cli->home_dir);
+}
+
+const char *ds_cli_actor(const char *opt_actor)
+{
+	static char buf[64];
+	if (opt_actor && *opt_actor)
+		return opt_actor;
+	const char *login = getlogin();
+	if (login && *login)
+		return login;
+	struct passwd *pw = getpwuid(geteuid());
+	if (pw && pw->pw_name)
+		return pw->pw_name;
+	if (ds_fmt(buf, sizeof buf, "uid%u", (unsigned)geteuid()) < 0)
+		return "unknown";
+	return buf;
+}
+
+void ds_cli_getopt_reset(void)
+{
+	optind = 0; /* GNU: full re-initialisation */
+	opterr = 1;
+}
+
+int ds_cli_print_json(struct json_t *v)
+{
+	char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (!s)
+		return DS_EXIT_SOFTWARE;
+	puts(s);
+	free(s);
+	return 0;
+}
+
+static int progress_shown;
+
+void ds_cli_progress(const char *label, size_t done, size_t total, double started)
+{
+	if (!isatty(STDERR_FILENO))
+		return;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	double now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	double elapsed = now - started;
+	double rate = elapsed > 0 ? (double)done / elapsed * 60.0 : 0;
+	double eta = rate > 0 ? (double)(total - done) / rate * 60.0 : 0;
+	int width = 30;
+	int filled = total ? (int)((double)width * (double)done / (double)total) : 0;
+	char bar[64];
+	for (int i = 0; i < width; i++)
+		bar[i] = i < filled ? '#' : '.';
+	bar[width] = '\0';
+	fprintf(stderr, "\r%s [%s] %zu/%zu  %.1f/min  ETA %02d:%02d ", label, bar, done, total, rate,
+		(int)eta / 60, (int)eta % 60);
+	fflush(stderr);
+	progress_shown = 1;
+}
+
+void ds_cli_progress_end(void)
+{
+	if (progress_shown && isatty(STDERR_FILENO))
+		fputc('\n', stderr);
+	progress_shown = 0;
+}
+
+int ds_cli_read_secret(const char *path, char *out, size_t n)
+{
+	int fd = -1, err = 0;
+	struct stat st;
+	size_t got = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return ds_error_set_errno(errno == ENOENT ? DS_ENOTFOUND : DS_EIO, errno,
+					  "%s: cannot open", path);
+	if (fstat(fd, &st) != 0) {
+		err = ds_error_set_errno(DS_EIO, errno, "%s: cannot stat", path);
+		goto done;
+	}
+	if (S_ISREG(st.st_mode) && (st.st_mode & 077) != 0) {
+		err = ds_error_set(DS_EPERM,
+				   "%s: readable by group or others (mode %03o); chmod 600 it",
+				   path, (unsigned)(st.st_mode & 0777));
+		goto done;
+	}
+	while (got + 1 < n) {
+		ssize_t r = read(fd, out + got, n - 1 - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err = ds_error_set_errno(DS_EIO, errno, "%s: read failed", path);
+			goto done;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	out[got] = '\0';
+	char *nl = memchr(out, '\n', got);
+	if (nl) {
+		*nl = '\0';
+		got = (size_t)(nl - out);
+		if (got > 0 && out[got - 1] == '\r')
+			out[--got] = '\0';
+	} else if (got + 1 >= n) {
+		err = ds_error_set(DS_ETOOBIG, "%s: secret longer than %zu bytes", path, n - 2);
+		goto done;
+	}
+	if (got == 0)
+		err = ds_error_set(DS_EINVALID, "%s: empty", path);
+done:
+	if (err < 0)
+		OPENSSL_cleanse(out, n);
+	close(fd);
+	return err;
+}

@@ -1,0 +1,247 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "dossier/catalog.h"
+#include "dossier/clock.h"
+#include "dossier/error.h"
+#include "testutil.h"
+
+struct fixture {
+	char *dir;
+	char db[4200];
+	ds_catalog *c;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	f->dir = ds_test_tmpdir();
+	snprintf(f->db, sizeof f->db, "%s/catalog.db", f->dir);
+	if (ds_catalog_open(&f->c, f->db, 1) < 0)
+		return -1;
+	struct ds_procedure p = {.code = "1.004227", .name = "Cấp giấy chứng nhận quyền sử dụng đất",
+				 .department = "STNMT", .days = 15};
+	if (ds_catalog_department_add(f->c, "STNMT", "Sở Tài nguyên và Môi trường") < 0 ||
+	    ds_catalog_procedure_add(f->c, &p) < 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	ds_catalog_free(f->c);
+	ds_test_rm_rf(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+static struct ds_dossier_new newd(int64_t t)
+{
+	struct ds_dossier_new d = {.agency_id = "000.00.24.H05", .procedure = "1.004227",
+				   .applicant_id = "001090000001", .applicant_name = "Nguyễn Văn An",
+				   .received_at = t, .due_at = t + 86400, .utc_offset = 25200,
+				   .actor = "clerk1"};
+	return d;
+}
+
+static void test_schema_version_and_refusal(void **state)
+{
+	struct fixture *f = *state;
+	int v;
+	assert_int_equal(ds_catalog_schema_version(f->c, &v), 0);
+	assert_int_equal(v, ds_catalog_schema_latest());
+	/* A catalog from a newer dossier is refused, not silently used. */
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", ds_catalog_schema_latest() + 1);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	ds_catalog *c2 = NULL;
+	assert_int_equal(ds_catalog_open(&c2, f->db, 0), DS_EUNSUPPORTED);
+	assert_non_null(strstr(ds_error_last(), "newer"));
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", ds_catalog_schema_latest());
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* A version-1 catalog (as the first release wrote it) migrates forward,
+ * keeping its rows. */
+static void test_forward_migration(void **state)
+{
+	struct fixture *f = *state;
+	char path[4300], code[DS_CODE_MAX];
+	snprintf(path, sizeof path, "%s/old.db", f->dir);
+	ds_catalog *c = NULL;
+	assert_int_equal(ds_catalog_open_version(&c, path, 1, 1), 0);
+	int v;
+	assert_int_equal(ds_catalog_schema_version(c, &v), 0);
+	assert_int_equal(v, 1);
+	struct ds_procedure p = {.code = "1.000894", .name = "x", .department = "TP", .days = 3};
+	assert_int_equal(ds_catalog_department_add(c, "TP", "Sở Tư pháp"), 0);
+	assert_int_equal(ds_catalog_procedure_add(c, &p), 0);
+	struct ds_dossier_new d = newd(ds_now());
+	d.procedure = "1.000894";
+	assert_int_equal(ds_catalog_dossier_create(c, &d, code), 0);
+	ds_catalog_free(c);
+	assert_int_equal(ds_catalog_open(&c, path, 0), 0);
+	assert_int_equal(ds_catalog_schema_version(c, &v), 0);
+	assert_int_equal(v, ds_catalog_schema_latest());
+	struct ds_dossier got;
+	assert_int_equal(ds_catalog_dossier_get(c, code, &got), 0);
+	assert_string_equal(got.procedure, "1.000894");
+	ds_catalog_free(c);
+}
+
+static void test_codes_sequence_and_widening(void **state)
+{
+	struct fixture *f = *state;
+	int64_t t;
+	assert_int_equal(ds_time_parse("2025-11-26T08:14:03+07:00", &t), 0);
+	char code[DS_CODE_MAX];
+	struct ds_dossier_new d = newd(t);
+	assert_int_equal(ds_catalog_dossier_create(f->c, &d, code), 0);
+	assert_string_equal(code, "000.00.24.H05-251126-0001");
+	assert_int_equal(ds_catalog_dossier_create(f->c, &d, code), 0);
+	assert_string_equal(code, "000.00.24.H05-251126-0002");
+	/* The local date counts: 20:00 UTC on the 26th is the 27th at +07:00. */
+	assert_int_equal(ds_time_parse("2025-11-26T20:00:00Z", &t), 0);
+	d = newd(t);
+	assert_int_equal(ds_catalog_dossier_create(f->c, &d, code), 0);
+	assert_string_equal(code, "000.00.24.H05-251127-0001");
+	/* A day with more than 9999 dossiers widens the sequence. */
+	assert_int_equal(ds_time_parse("2025-11-28T09:00:00+07:00", &t), 0);
+	d = newd(t);
+	assert_int_equal(ds_catalog_begin(f->c), 0);
+	for (int i = 0; i < 10000; i++)
+		assert_int_equal(ds_catalog_dossier_create(f->c, &d, code), 0);
+	assert_int_equal(ds_catalog_commit(f->c), 0);
+	assert_string_equal(code, "000.00.24.H05-251128-10000");
+	struct ds_dossier got;
+	assert_int_equal(ds_catalog_dossier_get(f->c, "000.00.24.H05-251128-9999", &got), 0);
+	assert_string_equal(got.state, "received");
+	assert_string_equal(got.applicant_name, "Nguyễn Văn An");
+	/* unknown procedure refused, nothing inserted */
+	d.procedure = "9.999999";
+	assert_int_equal(ds_catalog_dossier_create(f->c, &d, code), DS_ENOTFOUND);
+}
+
+/* Several processes intaking at the same moment never share a code. */
+static void test_concurrent_processes_get_distinct_codes(void **state)
+{
+	struct fixture *f = *state;
+	enum { PROCS = 6, EACH = 25 };
+	int64_t t;
+	assert_int_equal(ds_time_parse("2025-12-01T09:00:00+07:00", &t), 0);
+	pid_t pids[PROCS];
+	for (int p = 0; p < PROCS; p++) {
+		pids[p] = fork();
+		assert_true(pids[p] >= 0);
+		if (pids[p] == 0) {
+			ds_catalog *c = NULL;
+			if (ds_catalog_open(&c, f->db, 0) < 0)
+				_exit(2);
+			struct ds_dossier_new d = newd(t);
+			char code[DS_CODE_MAX];
+			for (int i = 0; i < EACH; i++)
+				if (ds_catalog_dossier_create(c, &d, code) < 0)
+					_exit(3);
+			ds_catalog_free(c);
+			_exit(0);
+		}
+	}
+	for (int p = 0; p < PROCS; p++) {
+		int status;
+		assert_int_equal(waitpid(pids[p], &status, 0), pids[p]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT COUNT(*), COUNT(DISTINCT code), MIN(seq), MAX(seq) "
+					    "FROM dossiers WHERE day = '251201'",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), PROCS * EACH);
+	assert_int_equal(sqlite3_column_int(st, 1), PROCS * EACH);
+	assert_int_equal(sqlite3_column_int(st, 2), 1);
+	assert_int_equal(sqlite3_column_int(st, 3), PROCS * EACH);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+static void test_events_append_only_and_states(void **state)
+{
+	struct fixture *f = *state;
+	char code[DS_CODE_MAX];
+	struct ds_dossier_new d = newd(ds_now());
+	assert_int_equal(ds_catalog_dossier_create(f->c, &d, code), 0);
+	assert_int_equal(ds_catalog_dossier_set_state(f->c, code, "sealed", "x", NULL, NULL),
+			 DS_ESTATE);
+	assert_int_equal(ds_catalog_dossier_set_state(f->c, code, "digitized", "ocr", NULL, "3 pages"),
+			 0);
+	assert_int_equal(ds_catalog_dossier_set_state(f->c, code, "bogus", "x", NULL, NULL),
+			 DS_EINVALID);
+	struct ds_event *ev = NULL;
+	size_t n;
+	assert_int_equal(ds_catalog_event_list(f->c, code, &ev, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(ev[0].action, "received");
+	assert_string_equal(ev[0].actor, "clerk1");
+	assert_string_equal(ev[1].action, "digitized");
+	free(ev);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(db, "UPDATE events SET actor = 'mallory'", NULL, NULL, NULL),
+			     SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(db, "DELETE FROM events", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	/* pages: numbered per kind from 1 */
+	struct ds_page p = {.sha256 = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
+			    .width = 10, .height = 20, .dpi = 300, .bits = 1};
+	int num;
+	assert_int_equal(ds_catalog_page_add(f->c, code, &p, &num), 0);
+	assert_int_equal(num, 1);
+	memcpy(p.kind, "cover", 6);
+	assert_int_equal(ds_catalog_page_add(f->c, code, &p, &num), 0);
+	assert_int_equal(num, 1);
+	memcpy(p.kind, "page", 5);
+	assert_int_equal(ds_catalog_page_add(f->c, code, &p, &num), 0);
+	assert_int_equal(num, 2);
+	struct ds_page *pages = NULL;
+	assert_int_equal(ds_catalog_page_list(f->c, code, "page", &pages, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(pages[0].ocr_state, "pending");
+	free(pages);
+	assert_int_equal(ds_catalog_page_list(f->c, code, "cover", &pages, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(pages[0].ocr_state, "skipped");
+	free(pages);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_schema_version_and_refusal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forward_migration, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_codes_sequence_and_widening, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_processes_get_distinct_codes, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_events_append_only_and_states, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
