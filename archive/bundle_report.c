@@ -6,6 +6,11 @@
 #include "dossier/archive.h"
 #include "dossier/error.h"
 
+static const char *ind_name(enum ds_indication i)
+{
+	return i == DS_TOTAL_PASSED ? "TOTAL_PASSED" : i == DS_TOTAL_FAILED ? "TOTAL_FAILED" : "INDETERMINATE";
+}
+
 static json_t *checks_json(const struct ds_check *c, size_t n)
 {
 	json_t *a = json_array();
@@ -29,7 +34,7 @@ int ds_bundle_report_json(const struct ds_bundle_report *r, char **out)
 		json_decref(cms);
 		json_t *so = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o}",
 				       "file", s->file, "manifest", s->manifest, "role", s->role,
-				       "id", s->id, "indication", ds_indication_name(s->indication),
+				       "id", s->id, "indication", ind_name(s->indication),
 				       "sub_indication", s->sub_indication, "signer",
 				       s->cades.signer_subject, "level", s->cades.level,
 				       "p7s_sha256", s->p7s_sha256, "signing_time",
@@ -42,7 +47,7 @@ int ds_bundle_report_json(const struct ds_bundle_report *r, char **out)
 		}
 	}
 	o = json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:O}", "path", r->path,
-		      "indication", ds_indication_name(r->indication), "sub_indication",
+		      "indication", ind_name(r->indication), "sub_indication",
 		      r->sub_indication, "unreadable", r->unreadable, "code", r->code, "department",
 		      r->department, "seal_id", r->seal_id, "sealed_at", r->sealed_at, "entries",
 		      (json_int_t)r->nentries, "bytes_hashed", (json_int_t)r->bytes_hashed, "checks",
