@@ -2,8 +2,12 @@
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 SAN_BUILD ?= build-san
+FUZZ_BUILD ?= build-fuzz
+TSAN_BUILD ?= build-tsan
+VG_BUILD ?= build-valgrind
+FUZZ_SECONDS ?= 300
 
-.PHONY: all deps build build-san test demo crash fuzz bench check-extra lint clean
+.PHONY: all deps build build-san test demo fuzz check-extra lint bench clean
 
 all: build
 
@@ -26,5 +30,27 @@ test: build-san
 demo: build
 	sh scripts/demo.sh $(BUILD)
 
+# Each libFuzzer target for FUZZ_SECONDS (clang, ASan+UBSan); new crashes
+# land in $(FUZZ_BUILD)/crashes/<target>/.
+fuzz: deps
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DDS_SANITIZE=ON -DDS_FUZZ=ON >/dev/null
+	cmake --build $(FUZZ_BUILD) -j$(JOBS)
+	sh scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# ThreadSanitizer on the daemon tests, valgrind memcheck on the end-to-end tests (OCR off).
+check-extra: deps
+	cmake -S . -B $(TSAN_BUILD) -DDS_TSAN=ON >/dev/null
+	cmake --build $(TSAN_BUILD) -j$(JOBS)
+	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -L daemon
+	cmake -S . -B $(VG_BUILD) -DCMAKE_BUILD_TYPE=Debug -DDS_VALGRIND=ON >/dev/null
+	cmake --build $(VG_BUILD) -j$(JOBS)
+	cd $(VG_BUILD) && DS_OCR=off ctest --output-on-failure -L e2e -LE ocr
+
+lint: build
+	sh scripts/lint.sh $(BUILD)
+
+bench: build
+	sh bench/run-all.sh $(BUILD)
+
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD) $(TSAN_BUILD) $(VG_BUILD)

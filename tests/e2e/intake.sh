@@ -40,7 +40,7 @@ echo "$code" | grep -Eq '^000\.00\.00\.H00-251126-0001$' || fail "code '$code'"
 [ "$(json_get "$T/s.json" '[p["number"] for p in d["pages"]]')" = "[1, 2, 3, 4, 5]" ] || fail "page numbers"
 [ "$(json_get "$T/s.json" '[p["dpi"] for p in d["pages"]]')" = "[300, 300, 300, 200, 150]" ] || fail "dpi"
 [ "$(json_get "$T/s.json" '[(p["width"],p["height"]) for p in d["pages"]][3:]')" = "[(1653, 2338), (800, 600)]" ] || fail "sizes"
-[ "$(json_get "$T/s.json" 'd["events"][0]["action"], d["events"][0]["actor"]')" = "('received', 'clerk1')" ] || fail "event"
+[ "$(json_get "$T/s.json" '(d["events"][0]["action"], d["events"][0]["actor"])')" = "('received', 'clerk1')" ] || fail "event"
 [ "$(json_get "$T/s.json" 'len(d["pages"][0]["sha256"])')" = 64 ] || fail sha
 ok "intake of TIFF (3 pages), PNG and JPEG: code, dates, pages in order, events"
 
@@ -82,6 +82,15 @@ for bad in empty.tif trunc.tif notimage.tif; do
 	cmp -s "$T/before.json" "$T/after.json" || fail "$bad left a dossier behind"
 	[ -f "$T/$bad" ] || fail "input $bad was removed"
 done
+# A new good file beside a bad one: the good file's blobs are removed too.
+echo "Một trang mới chưa từng lưu." | "$MK" -o "$T/new.png" --bits 8
+expect_fail 65 "$D" intake --procedure 1.004227 --applicant-id 1 --applicant-name X "$T/new.png" "$T/trunc.tif"
+[ "$(blob_count)" = "$before_blobs" ] || fail "a refused intake left the good file's blobs"
+# More than 2,000 pages in one file.
+"$MK" -o "$T/many.tif" --pages 2001 --width 16 --height 16 --dpi 72 --text .
+expect_fail 65 "$D" intake --procedure 1.004227 --applicant-id 1 --applicant-name X "$T/many.tif"
+grep -q "many.tif" "$T/err" || fail "2001 pages: $(cat "$T/err")"
+[ "$(blob_count)" = "$before_blobs" ] || fail "2001 pages left blobs"
 expect_fail 66 "$D" intake --procedure 1.004227 --applicant-id 1 --applicant-name X "$T/missing.tif"
 expect_fail 66 "$D" intake --procedure 9.999999 --applicant-id 1 --applicant-name X "$T/a.tif"
 expect_fail 65 "$D" pages add "$code" "$T/trunc.tif"

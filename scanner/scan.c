@@ -1,0 +1,226 @@
+/* Scans: a file opened once, recognised by its first bytes, its pages
+ * counted and checked against the limits before any page is decoded. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <leptonica/allheaders.h>
+
+#include "dossier/error.h"
+#include "scanner/scan_int.h"
+
+#define NAME_MAX_STORED 1024
+
+struct ds_scan {
+	char name[NAME_MAX_STORED];
+	enum ds_scanner__fmt fmt;
+	struct ds_scan_limits lim;
+	uint64_t size;
+	int fd;           /* PNG, JPEG: the open file; TIFF: owned by tif */
+	TIFF *tif;
+	struct ds_scanner__tiffmsg msg;
+	struct ds_scanner__tpage *pages; /* TIFF */
+	struct ds_page_info info;        /* PNG, JPEG */
+	size_t npages;
+	pthread_mutex_t lock; /* one libtiff handle: one decoder at a time */
+};
+
+static void lept_quiet(const char *msg) { (void)msg; }
+
+static void init_once(void)
+{
+	/* The library never prints: Leptonica's messages and libtiff's
+	 * process-wide handlers (used by code that opens TIFFs without our
+	 * per-handle handlers, such as Leptonica's own TIFF reader). */
+	setMsgSeverity(L_SEVERITY_NONE);
+	leptSetStderrHandler(lept_quiet);
+	TIFFSetErrorHandler(NULL);
+	TIFFSetWarningHandler(NULL);
+}
+
+void ds_scanner__init(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, init_once);
+}
+
+void ds_scan_limits_default(struct ds_scan_limits *out)
+{
+	out->file_bytes_max = DS_SCAN_FILE_BYTES_MAX;
+	out->pages_max = DS_SCAN_PAGES_MAX;
+	out->side_max = DS_PAGE_SIDE_MAX;
+	out->pixels_max = DS_PAGE_PIXELS_MAX;
+}
+
+static int fd_read(void *ctx, uint64_t off, void *buf, size_t n)
+{
+	int fd = *(int *)ctx;
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = pread(fd, (char *)buf + got, n - got, (off_t)(off + got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+int ds_scan_open(ds_scan **out, const char *path, const struct ds_scan_limits *lim)
+{
+	struct ds_scan *s = NULL;
+	struct stat st;
+	unsigned char head[16];
+	int err = 0;
+
+	*out = NULL;
+	ds_scanner__init();
+	if ((s = calloc(1, sizeof *s)) == NULL)
+		return ds_error_set(DS_ENOMEM, "%s: out of memory", path);
+	s->fd = -1;
+	if (pthread_mutex_init(&s->lock, NULL) != 0) {
+		free(s);
+		return ds_error_set(DS_ERROR, "%s: cannot create a lock", path);
+	}
+	if (lim)
+		s->lim = *lim;
+	else
+		ds_scan_limits_default(&s->lim);
+	if (snprintf(s->name, sizeof s->name, "%s", path) < 0) {
+		err = ds_error_set(DS_EINVALID, "bad file name");
+		goto done;
+	}
+	if ((s->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
+		err = ds_error_set_errno(errno == ENOENT ? DS_ENOTFOUND : DS_EIO, errno, "%s", path);
+		goto done;
+	}
+	if (fstat(s->fd, &st) != 0) {
+		err = ds_error_set_errno(DS_EIO, errno, "%s", path);
+		goto done;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = ds_error_set(DS_EINVALID, "%s: not a regular file", path);
+		goto done;
+	}
+	s->size = (uint64_t)st.st_size;
+	if (s->size == 0) {
+		err = ds_error_set(DS_EINVALID, "%s: empty file", path);
+		goto done;
+	}
+	if (s->size > s->lim.file_bytes_max) {
+		err = ds_error_set(DS_ETOOBIG, "%s: %llu bytes, more than %llu", path,
+		                   (unsigned long long)s->size,
+		                   (unsigned long long)s->lim.file_bytes_max);
+		goto done;
+	}
+	size_t nhead = s->size < sizeof head ? (size_t)s->size : sizeof head;
+	if (fd_read(&s->fd, 0, head, nhead) < 0) {
+		err = ds_error_set_errno(DS_EIO, errno ? errno : EIO, "%s: cannot read", path);
+		goto done;
+	}
+	s->fmt = ds_scanner__sniff(head, nhead);
+	switch (s->fmt) {
+	case DS_FMT_TIFF:
+		s->tif = ds_scanner__tiff_fd(s->fd, s->name, &s->lim, &s->msg);
+		if (s->tif == NULL) {
+			err = ds_error_set(DS_EINVALID, "%s: corrupt TIFF%s%s", path,
+			                   s->msg.errors ? ": " : "", s->msg.errors ? s->msg.msg : "");
+			goto done;
+		}
+		s->fd = -1; /* transferred to libtiff */
+		err = ds_scanner__tiff_walk(s->tif, s->name, s->size, &s->lim, &s->msg, &s->pages,
+		                            &s->npages);
+		break;
+	case DS_FMT_PNG:
+		err = ds_scanner__png_header(fd_read, &s->fd, s->size, s->name, &s->info);
+		break;
+	case DS_FMT_JPEG:
+		err = ds_scanner__jpeg_header(fd_read, &s->fd, s->size, s->name, &s->info);
+		break;
+	default:
+		err = ds_error_set(DS_EINVALID, "%s: not an image (TIFF, PNG or JPEG)", path);
+		break;
+	}
+	if (err < 0)
+		goto done;
+	if (s->fmt != DS_FMT_TIFF) {
+		if ((err = ds_scanner__check_dims(s->name, 0, s->info.width, s->info.height, &s->lim)) < 0)
+			goto done;
+		s->npages = 1;
+	}
+	*out = s;
+	s = NULL; /* transferred */
+done:
+	ds_scan_free(s);
+	return err;
+}
+
+void ds_scan_free(ds_scan *s)
+{
+	if (s == NULL)
+		return;
+	if (s->tif)
+		TIFFClose(s->tif);
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s->pages);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+size_t ds_scan_page_count(const ds_scan *s) { return s ? s->npages : 0; }
+
+const char *ds_scan_format(const ds_scan *s)
+{
+	switch (s ? s->fmt : DS_FMT_NONE) {
+	case DS_FMT_TIFF: return "tiff";
+	case DS_FMT_PNG: return "png";
+	case DS_FMT_JPEG: return "jpeg";
+	default: return "";
+	}
+}
+
+int ds_scan_page_info(const ds_scan *s, size_t i, struct ds_page_info *out)
+{
+	if (s == NULL || i >= s->npages)
+		return ds_error_set(DS_EINVALID, "%s: no page %zu", s ? s->name : "scan", i + 1);
+	*out = s->fmt == DS_FMT_TIFF ? s->pages[i].info : s->info;
+	return 0;
+}
+
+static int decode_whole(ds_scan *s, struct Pix **out)
+{
+	unsigned char *buf = NULL;
+	int err;
+	if ((buf = malloc((size_t)s->size)) == NULL)
+		return ds_error_set(DS_ENOMEM, "%s: out of memory", s->name);
+	if (fd_read(&s->fd, 0, buf, (size_t)s->size) < 0) {
+		err = ds_error_set(DS_EIO, "%s: truncated or unreadable", s->name);
+		goto done;
+	}
+	err = ds_scanner__lept_decode(buf, (size_t)s->size, s->fmt == DS_FMT_PNG, s->name, &s->info, out);
+done:
+	free(buf);
+	return err;
+}
+
+int ds_scan_page_decode(ds_scan *s, size_t i, struct Pix **out)
+{
+	int err;
+	*out = NULL;
+	if (s == NULL || i >= s->npages)
+		return ds_error_set(DS_EINVALID, "%s: no page %zu", s ? s->name : "scan", i + 1);
+	pthread_mutex_lock(&s->lock);
+	if (s->fmt == DS_FMT_TIFF)
+		err = ds_scanner__tiff_decode(s->tif, s->name, i, &s->pages[i], s->size, &s->lim,
+		                              &s->msg, out);
+	else
+		err = decode_whole(s, out);
+	pthread_mutex_unlock(&s->lock);
+	return err;
+}
