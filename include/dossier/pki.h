@@ -1,0 +1,138 @@
+/* dossier — the demo PKI, key files and the seal policy.
+ *
+ * Key files are PEM "ENCRYPTED PRIVATE KEY" (PKCS#8, PBES2: AES-256-CBC with
+ * PBKDF2-HMAC-SHA256, DS_KEY_PBKDF2_ITER iterations), created with
+ * O_CREAT|O_EXCL|O_NOFOLLOW and mode 0600 in a folder of mode 0700. A key
+ * file readable by group or others is refused (DS_EPERM). Passphrases are
+ * passed as bytes; the library wipes its own copies.
+ *
+ * Certificates: X.509 v3, SHA-256; ECDSA P-256 by default, RSA-3072 on
+ * request, and RSA signatures always RSASSA-PSS (SHA-256, MGF1-SHA-256,
+ * 32-byte salt). Subjects: C=VN, O=<organisation>, OU=<department>, CN=<name>.
+ */
+#ifndef DOSSIER_PKI_H
+#define DOSSIER_PKI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct ds_catalog;
+
+#define DS_KEY_PBKDF2_ITER 600000
+#define DS_KEY_FILE_MAX (64u * 1024u)
+#define DS_CERT_FILE_MAX (1024u * 1024u)
+#define DS_SERIAL_HEX_MAX 41 /* 20 bytes in hex + NUL */
+
+enum ds_key_alg { DS_KEY_P256 = 0, DS_KEY_RSA3072, DS_KEY_ED25519 };
+
+enum ds_cert_kind {
+	DS_CERT_CA = 0,   /* basicConstraints CA:TRUE, keyCertSign + cRLSign */
+	DS_CERT_TSA,      /* digitalSignature, EKU timeStamping (critical) */
+	DS_CERT_SEAL,     /* digitalSignature + nonRepudiation */
+	DS_CERT_APPROVER  /* digitalSignature + nonRepudiation */
+};
+
+struct ds_cert_req {
+	enum ds_cert_kind kind;
+	enum ds_key_alg alg;
+	const char *cn;          /* required */
+	const char *o;           /* may be NULL */
+	const char *ou;          /* may be NULL (the department) */
+	int64_t not_before;      /* 0: now - 60 s */
+	int64_t not_after;       /* 0: not_before + days (below) */
+	int days;                /* 0: 10 years for a CA, 3 years otherwise */
+	const char *pubkey_path; /* issue for an existing public key (PEM or DER
+				    SubjectPublicKeyInfo, e.g. read from a token):
+				    then no key file is written */
+};
+
+/* Creates an encrypted key of `alg` at key_path (see above) and a
+ * self-signed CA certificate at cert_path. DS_EEXISTS when either exists. */
+int ds_pki_make_root(const char *key_path, const char *cert_path, const struct ds_cert_req *req,
+		     const char *pass, size_t pass_len);
+
+/* Issues a certificate signed by the CA (key unlocked with ca_pass) for a new
+ * key written encrypted at key_path (or for req->pubkey_path, then key_path
+ * may be NULL). serial_out (may be NULL) receives the serial in hex. */
+int ds_pki_issue(const char *ca_key_path, const char *ca_cert_path, const char *ca_pass,
+		 size_t ca_pass_len, const struct ds_cert_req *req, const char *key_path,
+		 const char *cert_path, const char *pass, size_t pass_len,
+		 char serial_out[DS_SERIAL_HEX_MAX]);
+
+/* Creates an Ed25519 key (encrypted, as above) and its public key as PEM
+ * SubjectPublicKeyInfo at pub_path (mode 0644). Used for the seal log. */
+int ds_pki_make_ed25519(const char *key_path, const char *pub_path, const char *pass,
+			size_t pass_len);
+
+/* Writes `len` bytes as a new secret file: O_CREAT|O_EXCL|O_NOFOLLOW, 0600,
+ * refusing a parent folder readable or writable by group or others. */
+int ds_secret_file_create(const char *path, const void *data, size_t len);
+
+/* Checks a key file: regular, not a symlink, not readable or writable by
+ * group/others, PEM ENCRYPTED PRIVATE KEY with PBES2/PBKDF2-HMAC-SHA256 of at
+ * least DS_KEY_PBKDF2_ITER iterations (or scrypt) and AES-256. Does not
+ * decrypt. *iter_out (may be NULL) receives the iteration count. */
+int ds_key_file_check(const char *path, long *iter_out);
+
+struct ds_revoked {
+	char serial[DS_SERIAL_HEX_MAX]; /* hex */
+	int64_t revoked_at;
+	int reason;                     /* CRL reason code, -1: none */
+};
+
+/* Writes a CRL (v2, with CRL number `number`) signed by the CA listing
+ * `revoked`, to crl_path (atomically, 0644). next_update 0: +30 days. */
+int ds_pki_crl(const char *ca_key_path, const char *ca_cert_path, const char *ca_pass,
+	       size_t ca_pass_len, const struct ds_revoked *revoked, size_t n, long number,
+	       int64_t this_update, int64_t next_update, const char *crl_path);
+
+struct ds_cert_info {
+	char serial[DS_SERIAL_HEX_MAX];
+	char subject[512];
+	char issuer[512];
+	char cn[256];
+	char o[256];
+	char ou[256];
+	char sha256[65];
+	int64_t not_before;
+	int64_t not_after;
+	int is_ca;
+	int key_usage_ok; /* digitalSignature or nonRepudiation */
+};
+
+/* Reads the first certificate of a PEM (or DER) file. */
+int ds_cert_info_file(const char *cert_path, struct ds_cert_info *out);
+
+/* Checks that the certificate at cert_path chains to a root of trust_path
+ * and is valid at `now` (0: current time), and — when crl_path is not NULL —
+ * not revoked according to that CRL (whose signature is checked).
+ * Returns 0, or DS_EPERM with the reason in `reason`. */
+int ds_cert_check(const char *cert_path, const char *trust_path, const char *crl_path,
+		  int64_t now, char *reason, size_t n);
+
+/* ---- seal policy ---- */
+
+/* Decides whether `approver_user`, presenting the certificate at
+ * approver_cert_pem_path, may apply seal `seal_id` at `now` (0: current
+ * time): the seal must exist and be active, the approver must be listed for
+ * it (dossier approver add) with this very certificate (SHA-256 of the DER),
+ * the certificate valid at `now` and not revoked (catalog revocations).
+ * Every attempt, granted or refused, is written as an event
+ * ("seal_granted" / "seal_refused", actor = approver_user, detail = seal and
+ * reason) on `dossier_code` (may be NULL: a site-wide event).
+ * Returns 0 when granted; DS_EPERM when refused (reason in `reason`, also
+ * set as the error message); another negative code on failure.
+ * Call it outside a transaction you may roll back, or the refusal's event
+ * is lost with it. */
+int ds_seal_policy_check(struct ds_catalog *c, const char *dossier_code, const char *seal_id,
+			 const char *approver_user, const char *approver_cert_pem_path,
+			 int64_t now, char *reason, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
