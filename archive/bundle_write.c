@@ -115,6 +115,12 @@ static int new_entry(ds_bundle_writer *w, const char *name, const char *mime, st
 
 int ds_bundle_add_file(ds_bundle_writer *w, const char *name, const char *path, const char *mime)
 {
+	return ds_bundle_add_file_expect(w, name, path, mime, NULL);
+}
+
+int ds_bundle_add_file_expect(ds_bundle_writer *w, const char *name, const char *path,
+			      const char *mime, const char *expect)
+{
 	struct wentry *e;
 	int err;
 	if ((err = new_entry(w, name, mime, &e)) < 0)
@@ -125,6 +131,20 @@ int ds_bundle_add_file(ds_bundle_writer *w, const char *name, const char *path, 
 	if ((err = ds_archive__sha256_file(path, e->sha, &size)) < 0) {
 		free(e->path);
 		return err;
+	}
+	if (expect) {
+		static const char hx[] = "0123456789abcdef";
+		char hex[65];
+		for (int b = 0; b < 32; b++) {
+			hex[2 * b] = hx[e->sha[b] >> 4];
+			hex[2 * b + 1] = hx[e->sha[b] & 15];
+		}
+		hex[64] = '\0';
+		if (strcmp(hex, expect) != 0) {
+			free(e->path);
+			return ds_error_set(DS_ECORRUPT, "%s: SHA-256 %s, expected %s (for %s)", path,
+					    hex, expect, name);
+		}
 	}
 	e->len = (size_t)size;
 	w->n++;
@@ -275,8 +295,12 @@ int ds_bundle_write(ds_bundle_writer *w, const char *path, char (*p7s_sha256)[65
 			err = ds_error_set(DS_ENOMEM, "bundle: out of memory");
 		goto done;
 	}
-	for (size_t i = 0; i < w->n; i++) {
+	/* dossier.json right after mimetype, then the rest in the order added */
+	for (size_t k = 0; k < 2 * w->n; k++) {
+		size_t i = k % w->n;
 		struct wentry *e = &w->e[i];
+		if ((strcmp(e->name, "dossier.json") == 0) != (k < w->n))
+			continue;
 		src = e->path ? zip_source_file(za, e->path, 0, (zip_int64_t)e->len)
 			      : zip_source_buffer(za, e->data, e->len, 0);
 		if (!src) {

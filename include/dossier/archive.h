@@ -64,6 +64,10 @@ void ds_bundle_writer_free(ds_bundle_writer *w);
  * PDF) are stored, everything else deflated. */
 int ds_bundle_add_file(ds_bundle_writer *w, const char *name, const char *path,
 		       const char *mime);
+/* As ds_bundle_add_file, refusing (DS_ECORRUPT) a file whose SHA-256 is not
+ * `expect_sha256` (hex), e.g. a store blob that rotted. */
+int ds_bundle_add_file_expect(ds_bundle_writer *w, const char *name, const char *path,
+			      const char *mime, const char *expect_sha256);
 int ds_bundle_add_data(ds_bundle_writer *w, const char *name, const void *data,
 		       size_t len, const char *mime);
 
@@ -159,6 +163,58 @@ int ds_bundle_report_json(const struct ds_bundle_report *r, char **out);
  * and by reuse. *out is malloc'd and NUL-terminated. */
 int ds_bundle_read_entry(const char *path, const char *name, size_t max,
 			 unsigned char **out, size_t *len);
+
+/* ---- sealing a dossier from the home (archive/seal.c) ---- */
+struct ds_home;
+
+struct ds_archive_seal_opts {
+	const char *code;
+	const char *seal_id;
+	const char *approver;          /* the approver's user name */
+	const char *level;             /* "B-B", "B-T" or "B-LT": recorded in the catalog */
+	int reseal;                    /* allow sealing a sealed dossier again */
+	const char *actor;             /* for the event; NULL: the approver */
+	int64_t now;                   /* sealing time (UTC seconds); 0: ds_now() */
+	ds_bundle_sign_fn seal_sign;   /* the department seal: signature001 */
+	void *seal_arg;
+	ds_bundle_sign_fn approver_sign; /* the approver's personal signature: signature002 */
+	void *approver_arg;
+};
+
+struct ds_archive_seal_result {
+	char path[4096];               /* absolute path of the bundle */
+	char relpath[1024];            /* relative to the home */
+	int version;
+	char sha256[65];               /* of the .asice file */
+	char seal_p7s_sha256[65];
+	uint64_t leaf_index;           /* in the seal log */
+	size_t nentries;               /* data objects */
+};
+
+/* Seals a digitised dossier (or, with `reseal`, a sealed one): gathers its
+ * pages (scans, cleaned images, text, hOCR), searchable PDF, results and
+ * reuse references from the catalog and the store (each blob re-hashed),
+ * writes dossier.json and the bundle at archive/YYYY/MM/CODE.asice
+ * (CODE.vN.asice for version N > 1; earlier versions are never touched),
+ * then in one catalog transaction records the bundle, appends the seal log
+ * leaf and moves the dossier to `sealed`. A bundle file left by a seal that
+ * crashed before its transaction committed is replaced.
+ * DS_ESTATE when the dossier is not digitised (or already sealed without
+ * `reseal`). */
+int ds_archive_seal(struct ds_home *h, const struct ds_archive_seal_opts *o,
+		    struct ds_archive_seal_result *out);
+
+/* Reuse (`dossier intake … --reuse CODE`): verifies the latest bundle of the
+ * sealed dossier `source_code` with `vopts` (which must carry a CMS
+ * verifier) and, when it is TOTAL_PASSED, records in the catalog that
+ * dossier `code` reuses it (bundle hash, version, time and verdict), with
+ * an event "reuse_attached" on `code`. The reference goes into `code`'s
+ * dossier.json when it is sealed. DS_ESIG (message: the verdict) when the
+ * earlier bundle does not verify, DS_ESTATE when `source_code` has no
+ * bundle, DS_EPERM when it belongs to another applicant. Runs inside the
+ * caller's transaction when one is open (verification happens first). */
+int ds_archive_reuse_attach(struct ds_home *h, const char *code, const char *source_code,
+			    const struct ds_bundle_verify_opts *vopts, const char *actor);
 
 #ifdef __cplusplus
 }
