@@ -147,6 +147,9 @@ int ds_archive_seal(struct ds_home *h, const struct ds_archive_seal_opts *o,
 		return ds_error_set(DS_ESTATE, "dossier %s is %s: only a digitized dossier can be sealed",
 				    o->code, d.state);
 	}
+	if (o->seal_department && strcmp(o->seal_department, d.department) != 0)
+		return ds_error_set(DS_EPERM, "seal %s belongs to %s, dossier %s to %s", o->seal_id,
+				    o->seal_department, o->code, d.department);
 	if ((err = ds_catalog_department_get(c, d.department, &dept)) < 0)
 		goto done;
 	if ((err = ds_catalog_page_list(c, o->code, DS_PAGE_KIND_PAGE, &pages, &npages)) < 0 ||

@@ -195,6 +195,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	struct ds_archive_seal_opts o = {
 		.code = code,
 		.seal_id = seal_id,
+		.seal_department = seal.department,
 		.approver = user,
 		.level = level,
 		.reseal = reseal,

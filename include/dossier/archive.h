@@ -170,6 +170,7 @@ struct ds_home;
 struct ds_archive_seal_opts {
 	const char *code;
 	const char *seal_id;
+	const char *seal_department;   /* the seal's department: must be the dossier's */
 	const char *approver;          /* the approver's user name */
 	const char *level;             /* "B-B", "B-T" or "B-LT": recorded in the catalog */
 	int reseal;                    /* allow sealing a sealed dossier again */
