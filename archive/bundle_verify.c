@@ -21,7 +21,6 @@
 
 #define SUB_FORMAT "FORMAT_FAILURE"
 #define SUB_HASH "HASH_FAILURE"
-#define SUB_CRYPTO "SIG_CRYPTO_FAILURE"
 #define SUB_CONSTRAINTS "SIG_CONSTRAINTS_FAILURE"
 
 struct ventry {
@@ -749,9 +748,10 @@ static int check_signatures(struct vctx *v)
 				    DS_INDETERMINATE, "");
 		} else if (v->opts->cms_verify(p7s, (size_t)pe->size, s->mbytes, s->mlen,
 					       &v->opts->cades, &sr->cades) < 0) {
-			sig_check(sr, "cms_signature", "FAILED", "%s", ds_error_last());
+			/* not parseable as CMS at all */
+			sig_check(sr, "cms_format", "FAILED", "%s", ds_error_last());
 			set_verdict(&sr->indication, sr->sub_indication, sizeof sr->sub_indication,
-				    DS_TOTAL_FAILED, SUB_CRYPTO);
+				    DS_TOTAL_FAILED, SUB_FORMAT);
 		} else {
 			set_verdict(&sr->indication, sr->sub_indication, sizeof sr->sub_indication,
 				    sr->cades.indication, sr->cades.sub_indication);

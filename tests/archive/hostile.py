@@ -71,8 +71,8 @@ write("manifests_swapped", replace(replace(entries, "META-INF/ASiCManifest001.xm
 write("signatures_swapped", replace(replace(entries, "META-INF/signature001.p7s", d["META-INF/signature002.p7s"]),
                                     "META-INF/signature002.p7s", d["META-INF/signature001.p7s"]),
       sub="SIG_CRYPTO_FAILURE")
-write("signature_garbage", replace(entries, "META-INF/signature001.p7s", b"\x30\x03\x02\x01\x01"),
-      sub="SIG_CRYPTO_FAILURE")
+# not CMS at all: not conformant to the base standard (EN 319 102-1 FORMAT_FAILURE)
+write("signature_garbage", replace(entries, "META-INF/signature001.p7s", b"\x30\x03\x02\x01\x01"))
 write("signature_unpaired", entries + [("META-INF/signature003.p7s", d["META-INF/signature001.p7s"])])
 write("manifest_doctype", replace(entries, "META-INF/ASiCManifest001.xml",
       b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "xx">]>' + d["META-INF/ASiCManifest001.xml"].split(b"?>", 1)[1]))
