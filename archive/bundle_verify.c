@@ -1,0 +1,913 @@
+/* The bundle verifier. Everything in the file is hostile: the end of
+ * central directory is checked before libzip reads it (entry count), every
+ * central directory entry before anything is extracted (names, sizes,
+ * ratios, methods), and every entry is read in bounded chunks counting the
+ * bytes it really inflates to, never trusting a declared size. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <zip.h>
+
+#include "archive/archive_int.h"
+#include "dossier/error.h"
+
+#define SUB_FORMAT "FORMAT_FAILURE"
+#define SUB_HASH "HASH_FAILURE"
+#define SUB_CONSTRAINTS "SIG_CONSTRAINTS_FAILURE"
+
+struct ventry {
+	char name[DS_BUNDLE_NAME_MAX + 1];
+	uint64_t size, csize;
+	uint16_t method;
+	int dir, meta, covered;
+	int hashed, hash_failed;
+	unsigned char sha256[32], sha512[64];
+	int want512;
+};
+
+struct vsig {
+	size_t manifest_idx, sig_idx;
+	struct ds_asic_manifest m;
+	unsigned char *mbytes;
+	size_t mlen;
+	int hash_failed, covers_all;
+};
+
+struct vctx {
+	const char *path;
+	struct ds_bundle_report *r;
+	const struct ds_bundle_verify_opts *opts;
+	zip_t *za;
+	struct ventry *e;
+	size_t n;
+	struct vsig sig[DS_BUNDLE_SIGS_MAX];
+	size_t nsig;
+	unsigned char *buf;
+	uint64_t total;
+	json_t *json;
+};
+
+static void add_check(struct ds_bundle_report *r, struct ds_check *checks, size_t *n, size_t max,
+		      const char *name, const char *outcome, const char *fmt, va_list ap)
+{
+	(void)r;
+	if (*n >= max)
+		return;
+	struct ds_check *c = &checks[(*n)++];
+	memset(c, 0, sizeof *c);
+	if (snprintf(c->name, sizeof c->name, "%s", name) < 0)
+		c->name[0] = '\0';
+	if (snprintf(c->outcome, sizeof c->outcome, "%s", outcome) < 0)
+		c->outcome[0] = '\0';
+	if (fmt && vsnprintf(c->detail, sizeof c->detail, fmt, ap) < 0)
+		c->detail[0] = '\0';
+}
+
+static void check(struct vctx *v, const char *name, const char *outcome, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void check(struct vctx *v, const char *name, const char *outcome, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add_check(v->r, v->r->checks, &v->r->nchecks, DS_BUNDLE_CHECKS_MAX, name, outcome, fmt, ap);
+	va_end(ap);
+}
+
+static void set_verdict(enum ds_indication *ind, char *sub, size_t subn, enum ds_indication now,
+			const char *nsub)
+{
+	/* the first failure wins; FAILED outranks INDETERMINATE outranks PASSED */
+	if (now == DS_TOTAL_PASSED)
+		return;
+	if (*ind == DS_TOTAL_FAILED)
+		return;
+	if (*ind == DS_INDETERMINATE && now == DS_INDETERMINATE)
+		return;
+	*ind = now;
+	if (snprintf(sub, subn, "%s", nsub ? nsub : "") < 0)
+		sub[0] = '\0';
+}
+
+/* Records a failed check and the bundle's verdict; returns 1. */
+static int fail(struct vctx *v, const char *sub, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int fail(struct vctx *v, const char *sub, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add_check(v->r, v->r->checks, &v->r->nchecks, DS_BUNDLE_CHECKS_MAX, name, "FAILED", fmt, ap);
+	va_end(ap);
+	set_verdict(&v->r->indication, v->r->sub_indication, sizeof v->r->sub_indication,
+		    DS_TOTAL_FAILED, sub);
+	return 1;
+}
+
+static uint16_t le16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] | (p[1] << 8));
+}
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+static uint64_t le64(const unsigned char *p)
+{
+	return (uint64_t)le32(p) | ((uint64_t)le32(p + 4) << 32);
+}
+
+static int pread_all(int fd, void *buf, size_t n, off_t off)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = pread(fd, (char *)buf + got, n - got, off + (off_t)got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+/* Before libzip allocates anything for the central directory: find the end
+ * of central directory record, read the entry count (ZIP64 too), check it;
+ * and check the first local header is an uncompressed `mimetype` holding
+ * exactly the ASiC-E media type. Returns 1 on a recorded failure, -1 when
+ * the file cannot be read. */
+static int precheck(struct vctx *v)
+{
+	int fd = open(v->path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	unsigned char *tail = NULL;
+	int rc = 0;
+
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		check(v, "container", "FAILED", "cannot read %s: %s", v->path,
+		      fd < 0 ? strerror(errno) : "not a regular file");
+		v->r->unreadable = 1;
+		rc = 1;
+		goto done;
+	}
+	uint64_t size = (uint64_t)st.st_size;
+	if (size < 22) {
+		rc = fail(v, SUB_FORMAT, "container", "%llu bytes: too short for a ZIP",
+			  (unsigned long long)size);
+		goto done;
+	}
+	size_t tl = size < 65557 ? (size_t)size : 65557;
+	if (!(tail = malloc(tl)) || pread_all(fd, tail, tl, (off_t)(size - tl)) < 0) {
+		check(v, "container", "FAILED", "cannot read %s", v->path);
+		v->r->unreadable = 1;
+		rc = 1;
+		goto done;
+	}
+	ssize_t eocd = -1;
+	for (ssize_t i = (ssize_t)tl - 22; i >= 0; i--) {
+		if (le32(tail + i) == 0x06054b50 && (size_t)i + 22 + le16(tail + i + 20) == tl) {
+			eocd = i;
+			break;
+		}
+	}
+	if (eocd < 0) {
+		rc = fail(v, SUB_FORMAT, "container",
+			  "no end of central directory record (truncated or not a ZIP)");
+		goto done;
+	}
+	uint64_t count = le16(tail + eocd + 10);
+	uint64_t cdsize = le32(tail + eocd + 12), cdoff = le32(tail + eocd + 16);
+	if (count == 0xFFFF || cdsize == 0xFFFFFFFF || cdoff == 0xFFFFFFFF) {
+		unsigned char loc[20], z64[56];
+		uint64_t eocd_off = size - tl + (uint64_t)eocd;
+		if (eocd_off < 20 || pread_all(fd, loc, 20, (off_t)(eocd_off - 20)) < 0 ||
+		    le32(loc) != 0x07064b50 || le64(loc + 8) > size - 56 ||
+		    pread_all(fd, z64, 56, (off_t)le64(loc + 8)) < 0 || le32(z64) != 0x06064b50) {
+			rc = fail(v, SUB_FORMAT, "container", "ZIP64 end of central directory unreadable");
+			goto done;
+		}
+		count = le64(z64 + 32);
+		cdsize = le64(z64 + 40);
+		cdoff = le64(z64 + 48);
+	}
+	if (count > DS_BUNDLE_ENTRIES_MAX) {
+		rc = fail(v, SUB_FORMAT, "limits", "%llu entries, more than the limit of %d",
+			  (unsigned long long)count, DS_BUNDLE_ENTRIES_MAX);
+		goto done;
+	}
+	if (cdoff > size || cdsize > size - cdoff) {
+		rc = fail(v, SUB_FORMAT, "container", "central directory outside the file (truncated?)");
+		goto done;
+	}
+	/* the first local header: mimetype, stored */
+	unsigned char lh[30 + 8];
+	if (size < sizeof lh || pread_all(fd, lh, sizeof lh, 0) < 0 || le32(lh) != 0x04034b50) {
+		rc = fail(v, SUB_FORMAT, "mimetype", "the file does not start with a local file header");
+		goto done;
+	}
+	if (le16(lh + 26) != 8 || memcmp(lh + 30, "mimetype", 8) != 0) {
+		rc = fail(v, SUB_FORMAT, "mimetype", "the first entry is not 'mimetype'");
+		goto done;
+	}
+	if (le16(lh + 8) != 0) {
+		rc = fail(v, SUB_FORMAT, "mimetype", "'mimetype' is compressed (method %u)",
+			  le16(lh + 8));
+		goto done;
+	}
+	if (le16(lh + 6) & 1) {
+		rc = fail(v, SUB_FORMAT, "mimetype", "'mimetype' is encrypted");
+		goto done;
+	}
+	size_t mlen = strlen(DS_ASIC_MIMETYPE);
+	char mt[64];
+	uint32_t extra = le16(lh + 28);
+	if (le32(lh + 22) != mlen || le32(lh + 18) != mlen ||
+	    pread_all(fd, mt, mlen, (off_t)(30 + 8 + extra)) < 0 ||
+	    memcmp(mt, DS_ASIC_MIMETYPE, mlen) != 0) {
+		rc = fail(v, SUB_FORMAT, "mimetype", "'mimetype' does not hold exactly %s",
+			  DS_ASIC_MIMETYPE);
+		goto done;
+	}
+	check(v, "mimetype", "PASSED", "first, stored, %s%s", DS_ASIC_MIMETYPE,
+	      extra ? " (with an extra field)" : "");
+done:
+	free(tail);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+static int fold_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int name_problem(const unsigned char *raw, size_t n, const char **why)
+{
+	if (n == 0 || n > DS_BUNDLE_NAME_MAX) {
+		*why = "empty or longer than 255 bytes";
+		return 1;
+	}
+	if (!ds_archive__utf8_valid(raw, n)) {
+		*why = "not UTF-8";
+		return 1;
+	}
+	if (raw[0] == '/' || raw[0] == '\\' || (n >= 2 && raw[1] == ':')) {
+		*why = "absolute";
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (raw[i] == '\\' || raw[i] < 0x20) {
+			*why = "a backslash or control character";
+			return 1;
+		}
+	}
+	size_t start = 0;
+	for (size_t i = 0; i <= n; i++) {
+		if (i == n || raw[i] == '/') {
+			size_t len = i - start;
+			if (len == 2 && raw[start] == '.' && raw[start + 1] == '.') {
+				*why = "a '..' component";
+				return 1;
+			}
+			if ((len == 0 && i != n) || (len == 1 && raw[start] == '.')) {
+				*why = "an empty or '.' component";
+				return 1;
+			}
+			start = i + 1;
+		}
+	}
+	return 0;
+}
+
+/* Central directory: open with libzip, then every entry's name, method,
+ * sizes and ratio before anything is read. */
+static int scan_entries(struct vctx *v)
+{
+	int zerr = 0, rc = 0;
+	char **folded = NULL;
+	uint64_t declared = 0;
+
+	v->za = zip_open(v->path, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
+	if (!v->za) {
+		zip_error_t ze;
+		zip_error_init_with_code(&ze, zerr);
+		rc = fail(v, SUB_FORMAT, "container", "not a consistent ZIP: %s",
+			  zip_error_strerror(&ze));
+		zip_error_fini(&ze);
+		return rc;
+	}
+	zip_int64_t n = zip_get_num_entries(v->za, 0);
+	if (n <= 0 || n > DS_BUNDLE_ENTRIES_MAX)
+		return fail(v, SUB_FORMAT, "limits", "%lld entries (allowed 1..%d)", (long long)n,
+			    DS_BUNDLE_ENTRIES_MAX);
+	v->n = (size_t)n;
+	v->r->nentries = v->n;
+	v->e = calloc(v->n, sizeof *v->e);
+	folded = calloc(v->n, sizeof *folded);
+	if (!v->e || !folded) {
+		rc = ds_error_set(DS_ENOMEM, "%s: out of memory", v->path);
+		goto done;
+	}
+	for (size_t i = 0; i < v->n; i++) {
+		struct ventry *e = &v->e[i];
+		zip_stat_t st;
+		zip_stat_init(&st);
+		const char *name = zip_get_name(v->za, i, ZIP_FL_ENC_RAW);
+		if (!name || zip_stat_index(v->za, i, ZIP_FL_ENC_RAW, &st) != 0) {
+			rc = fail(v, SUB_FORMAT, "container", "entry %zu unreadable: %s", i,
+				  zip_strerror(v->za));
+			goto done;
+		}
+		const char *why = NULL;
+		size_t nl = strlen(name);
+		if (name_problem((const unsigned char *)name, nl, &why)) {
+			char shown[80];
+			size_t k = 0;
+			for (size_t j = 0; j < nl && k + 5 < sizeof shown; j++) {
+				unsigned char c = (unsigned char)name[j];
+				if (c >= 0x20 && c < 0x7f) {
+					shown[k++] = (char)c;
+				} else {
+					int w = snprintf(shown + k, sizeof shown - k, "\\x%02x", c);
+					if (w < 0 || (size_t)w >= sizeof shown - k)
+						break;
+					k += (size_t)w;
+				}
+			}
+			shown[k] = '\0';
+			rc = fail(v, SUB_FORMAT, "names", "entry %zu name '%s' is %s", i, shown, why);
+			goto done;
+		}
+		memcpy(e->name, name, nl + 1);
+		e->dir = name[nl - 1] == '/';
+		e->meta = strncmp(name, "META-INF/", 9) == 0;
+		if (!(st.valid & ZIP_STAT_SIZE) || !(st.valid & ZIP_STAT_COMP_SIZE) ||
+		    !(st.valid & ZIP_STAT_COMP_METHOD)) {
+			rc = fail(v, SUB_FORMAT, "container", "entry %s lacks sizes", e->name);
+			goto done;
+		}
+		e->size = st.size;
+		e->csize = st.comp_size;
+		e->method = st.comp_method;
+		if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE) {
+			rc = fail(v, SUB_FORMAT, "container", "entry %s is encrypted", e->name);
+			goto done;
+		}
+		if (e->method != ZIP_CM_STORE && e->method != ZIP_CM_DEFLATE) {
+			rc = fail(v, SUB_FORMAT, "container", "entry %s uses compression method %u",
+				  e->name, e->method);
+			goto done;
+		}
+		if (e->method == ZIP_CM_STORE && e->size != e->csize) {
+			rc = fail(v, SUB_FORMAT, "container", "stored entry %s declares two sizes",
+				  e->name);
+			goto done;
+		}
+		if (e->dir && e->size != 0) {
+			rc = fail(v, SUB_FORMAT, "names", "directory entry %s has content", e->name);
+			goto done;
+		}
+		if (e->size > DS_BUNDLE_ENTRY_BYTES_MAX) {
+			rc = fail(v, SUB_FORMAT, "limits", "entry %s declares %llu bytes (limit %llu)",
+				  e->name, (unsigned long long)e->size,
+				  (unsigned long long)DS_BUNDLE_ENTRY_BYTES_MAX);
+			goto done;
+		}
+		if (e->size > DS_BUNDLE_RATIO_MIN_BYTES &&
+		    (e->csize == 0 || e->size / e->csize > DS_BUNDLE_RATIO_MAX)) {
+			rc = fail(v, SUB_FORMAT, "limits",
+				  "entry %s: %llu bytes from %llu, compression ratio above %d", e->name,
+				  (unsigned long long)e->size, (unsigned long long)e->csize,
+				  DS_BUNDLE_RATIO_MAX);
+			goto done;
+		}
+		if (__builtin_add_overflow(declared, e->size, &declared) ||
+		    declared > DS_BUNDLE_TOTAL_BYTES_MAX) {
+			rc = fail(v, SUB_FORMAT, "limits", "entries declare more than %llu bytes in all",
+				  (unsigned long long)DS_BUNDLE_TOTAL_BYTES_MAX);
+			goto done;
+		}
+		if (!(folded[i] = malloc(nl + 1))) {
+			rc = ds_error_set(DS_ENOMEM, "%s: out of memory", v->path);
+			goto done;
+		}
+		ds_archive__fold(name, folded[i], nl + 1);
+	}
+	if (strcmp(v->e[0].name, "mimetype") != 0) {
+		rc = fail(v, SUB_FORMAT, "mimetype", "the central directory does not list 'mimetype' first");
+		goto done;
+	}
+	qsort(folded, v->n, sizeof *folded, fold_cmp);
+	for (size_t i = 1; i < v->n; i++)
+		if (strcmp(folded[i - 1], folded[i]) == 0) {
+			rc = fail(v, SUB_FORMAT, "names", "two entries named '%s' (after case folding)",
+				  folded[i]);
+			goto done;
+		}
+	check(v, "limits", "PASSED", "%zu entries, %llu bytes declared", v->n,
+	      (unsigned long long)declared);
+	check(v, "names", "PASSED", "relative, UTF-8, no '..', no duplicates");
+done:
+	if (folded)
+		for (size_t i = 0; i < v->n; i++)
+			free(folded[i]);
+	free(folded);
+	return rc;
+}
+
+/* Reads entry `i` in chunks, feeding the digests and (when keep is set) a
+ * buffer of at most `max` bytes; counts real bytes against the declared
+ * size and the limits. 1: failure recorded; <0: fatal. */
+static int read_entry(struct vctx *v, size_t i, EVP_MD_CTX *h256, EVP_MD_CTX *h512,
+		      unsigned char **keep, size_t max)
+{
+	struct ventry *e = &v->e[i];
+	zip_file_t *zf = NULL;
+	uint64_t got = 0;
+	int rc = 0;
+	unsigned char *kb = NULL;
+
+	if (keep) {
+		if (e->size > max) {
+			return fail(v, SUB_FORMAT, "limits", "%s declares %llu bytes (limit %zu)", e->name,
+				    (unsigned long long)e->size, max);
+		}
+		if (!(kb = malloc((size_t)e->size + 1)))
+			return ds_error_set(DS_ENOMEM, "%s: out of memory", v->path);
+	}
+	/* stored entries are read raw: no inflation, no CRC layer; their
+	 * integrity is the manifest digest */
+	zf = zip_fopen_index(v->za, i, e->method == ZIP_CM_STORE ? ZIP_FL_COMPRESSED : 0);
+	if (!zf) {
+		rc = fail(v, SUB_FORMAT, "container", "%s: %s", e->name, zip_strerror(v->za));
+		goto done;
+	}
+	for (;;) {
+		zip_int64_t r = zip_fread(zf, v->buf, DS_IO_CHUNK);
+		if (r < 0) {
+			/* a CRC mismatch is content changed after sealing */
+			int ze = zip_error_code_zip(zip_file_get_error(zf));
+			rc = fail(v, ze == ZIP_ER_CRC ? SUB_HASH : SUB_FORMAT,
+				  ze == ZIP_ER_CRC ? "digests" : "container", "%s: %s", e->name,
+				  zip_file_strerror(zf));
+			goto done;
+		}
+		if (r == 0)
+			break;
+		got += (uint64_t)r;
+		v->total += (uint64_t)r;
+		if (got > e->size) {
+			rc = fail(v, SUB_FORMAT, "limits", "%s inflates past its declared %llu bytes",
+				  e->name, (unsigned long long)e->size);
+			goto done;
+		}
+		if (v->total > DS_BUNDLE_TOTAL_BYTES_MAX) {
+			rc = fail(v, SUB_FORMAT, "limits", "more than %llu bytes in all",
+				  (unsigned long long)DS_BUNDLE_TOTAL_BYTES_MAX);
+			goto done;
+		}
+		if (h256)
+			EVP_DigestUpdate(h256, v->buf, (size_t)r);
+		if (h512)
+			EVP_DigestUpdate(h512, v->buf, (size_t)r);
+		if (kb)
+			memcpy(kb + got - (uint64_t)r, v->buf, (size_t)r);
+	}
+	if (got != e->size) {
+		rc = fail(v, SUB_FORMAT, "container", "%s holds %llu bytes, declares %llu", e->name,
+			  (unsigned long long)got, (unsigned long long)e->size);
+		goto done;
+	}
+	v->r->bytes_hashed += got;
+	if (keep) {
+		kb[got] = '\0';
+		*keep = kb;
+		kb = NULL; /* transferred */
+	}
+done:
+	if (zf)
+		zip_fclose(zf);
+	free(kb);
+	return rc;
+}
+
+static ssize_t find(struct vctx *v, const char *name)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (strcmp(v->e[i].name, name) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+/* META-INF/ASiCManifestNNN.xml ↔ META-INF/signatureNNN.p7s, parsed. */
+static int load_manifests(struct vctx *v)
+{
+	int rc;
+	for (size_t i = 0; i < v->n; i++) {
+		const char *nm = v->e[i].name;
+		unsigned nnn;
+		if (strncmp(nm, "META-INF/signature", 18) == 0) {
+			if (strlen(nm) != 18 + 3 + 4 || strcmp(nm + 21, ".p7s") != 0 ||
+			    nm[18] < '0' || nm[18] > '9' || nm[19] < '0' || nm[19] > '9' ||
+			    nm[20] < '0' || nm[20] > '9')
+				return fail(v, SUB_FORMAT, "manifests", "unexpected signature file %s", nm);
+			if (v->nsig >= DS_BUNDLE_SIGS_MAX)
+				return fail(v, SUB_FORMAT, "limits", "more than %d signatures",
+					    DS_BUNDLE_SIGS_MAX);
+			nnn = (unsigned)((nm[18] - '0') * 100 + (nm[19] - '0') * 10 + (nm[20] - '0'));
+			char mname[64];
+			if (snprintf(mname, sizeof mname, "META-INF/ASiCManifest%03u.xml", nnn) < 0)
+				return ds_error_set(DS_ERROR, "formatting");
+			ssize_t mi = find(v, mname);
+			if (mi < 0)
+				return fail(v, SUB_FORMAT, "manifests", "%s has no %s", nm, mname);
+			struct vsig *s = &v->sig[v->nsig++];
+			s->sig_idx = i;
+			s->manifest_idx = (size_t)mi;
+		}
+	}
+	for (size_t i = 0; i < v->n; i++) {
+		const char *nm = v->e[i].name;
+		if (strncmp(nm, "META-INF/ASiCManifest", 21) == 0) {
+			int paired = 0;
+			for (size_t k = 0; k < v->nsig; k++)
+				paired |= v->sig[k].manifest_idx == i;
+			if (!paired)
+				return fail(v, SUB_FORMAT, "manifests", "%s has no signature", nm);
+		}
+	}
+	if (v->nsig == 0)
+		return fail(v, SUB_FORMAT, "manifests", "no signature in META-INF/");
+	for (size_t k = 0; k < v->nsig; k++) {
+		struct vsig *s = &v->sig[k];
+		struct ventry *me = &v->e[s->manifest_idx];
+		if ((rc = read_entry(v, s->manifest_idx, NULL, NULL, &s->mbytes,
+				     DS_BUNDLE_MANIFEST_BYTES_MAX)) != 0)
+			return rc;
+		s->mlen = (size_t)me->size;
+		if (ds_archive__manifest_parse(&s->m, s->mbytes, s->mlen, me->name) < 0)
+			return fail(v, SUB_FORMAT, "manifests", "%s", ds_error_last());
+		if (strcmp(s->m.sigref, v->e[s->sig_idx].name) != 0)
+			return fail(v, SUB_FORMAT, "manifests", "%s references %s, not %s", me->name,
+				    s->m.sigref, v->e[s->sig_idx].name);
+		for (size_t j = 0; j < s->m.nrefs; j++) {
+			ssize_t di = find(v, s->m.refs[j].uri);
+			if (di < 0 || v->e[di].dir || v->e[di].meta || di == 0)
+				return fail(v, SUB_FORMAT, "data_objects", "%s lists %s, which is %s",
+					    me->name, s->m.refs[j].uri,
+					    di < 0 ? "missing" : "not a data object");
+			v->e[di].covered = 1;
+			if (s->m.refs[j].sha512)
+				v->e[di].want512 = 1;
+		}
+	}
+	check(v, "manifests", "PASSED", "%zu signature(s), each with its manifest", v->nsig);
+	size_t ndata = 0;
+	for (size_t i = 1; i < v->n; i++) {
+		struct ventry *e = &v->e[i];
+		if (e->dir || e->meta)
+			continue;
+		ndata++;
+		if (!e->covered)
+			return fail(v, SUB_FORMAT, "complete", "%s is not listed by any manifest", e->name);
+	}
+	check(v, "data_objects", "PASSED", "every listed file present");
+	check(v, "complete", "PASSED", "%zu data objects, none unlisted", ndata);
+	for (size_t k = 0; k < v->nsig; k++)
+		v->sig[k].covers_all = v->sig[k].m.nrefs == ndata;
+	return 0;
+}
+
+/* Hashes every data object once and compares every manifest's digest. */
+static int check_digests(struct vctx *v)
+{
+	int rc = 0, bad = 0;
+	EVP_MD_CTX *h256 = EVP_MD_CTX_new(), *h512 = EVP_MD_CTX_new();
+	if (!h256 || !h512) {
+		rc = ds_error_set(DS_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 1; i < v->n; i++) {
+		struct ventry *e = &v->e[i];
+		unsigned char *keep = NULL;
+		int is_json = strcmp(e->name, "dossier.json") == 0;
+		if (e->dir || e->meta || !e->covered)
+			continue;
+		EVP_DigestInit_ex(h256, EVP_sha256(), NULL);
+		if (e->want512)
+			EVP_DigestInit_ex(h512, EVP_sha512(), NULL);
+		if ((rc = read_entry(v, i, h256, e->want512 ? h512 : NULL, is_json ? &keep : NULL,
+				     DS_BUNDLE_JSON_BYTES_MAX)) != 0) {
+			if (rc > 0 && strcmp(v->r->sub_indication, SUB_HASH) == 0) {
+				/* every manifest listing it fails */
+				for (size_t k = 0; k < v->nsig; k++)
+					for (size_t j = 0; j < v->sig[k].m.nrefs; j++)
+						if (strcmp(v->sig[k].m.refs[j].uri, e->name) == 0)
+							v->sig[k].hash_failed = 1;
+				bad++;
+				rc = 0;
+				continue;
+			}
+			goto done;
+		}
+		EVP_DigestFinal_ex(h256, e->sha256, NULL);
+		if (e->want512)
+			EVP_DigestFinal_ex(h512, e->sha512, NULL);
+		e->hashed = 1;
+		if (is_json) {
+			json_error_t je;
+			v->json = json_loadb((const char *)keep, (size_t)e->size, JSON_REJECT_DUPLICATES,
+					     &je);
+			free(keep);
+		}
+	}
+	for (size_t k = 0; k < v->nsig; k++) {
+		struct vsig *s = &v->sig[k];
+		for (size_t j = 0; j < s->m.nrefs; j++) {
+			struct ds_asic_ref *ref = &s->m.refs[j];
+			struct ventry *e = &v->e[find(v, ref->uri)];
+			if (!e->hashed)
+				continue;
+			const unsigned char *d = ref->sha512 ? e->sha512 : e->sha256;
+			if (memcmp(d, ref->digest, ref->digest_len) != 0) {
+				s->hash_failed = 1;
+				if (!bad++)
+					fail(v, SUB_HASH, "digests", "%s: digest does not match %s",
+					     ref->uri, v->e[s->manifest_idx].name);
+			}
+		}
+	}
+	if (!bad)
+		check(v, "digests", "PASSED", "%llu bytes hashed",
+		      (unsigned long long)v->r->bytes_hashed);
+	rc = bad ? 1 : 0;
+done:
+	EVP_MD_CTX_free(h256);
+	EVP_MD_CTX_free(h512);
+	return rc;
+}
+
+static const char *jstr(json_t *o, const char *k)
+{
+	json_t *s = json_object_get(o, k);
+	return json_is_string(s) ? json_string_value(s) : NULL;
+}
+
+static void copy_str(char *dst, size_t n, const char *s)
+{
+	if (snprintf(dst, n, "%s", s ? s : "") < 0)
+		dst[0] = '\0';
+}
+
+static int read_json(struct vctx *v)
+{
+	if (find(v, "dossier.json") < 0)
+		return fail(v, SUB_FORMAT, "dossier_json", "dossier.json is missing");
+	if (!json_is_object(v->json) ||
+	    !jstr(v->json, "format") || strcmp(jstr(v->json, "format"), "dossier-bundle/1") != 0 ||
+	    !jstr(v->json, "code"))
+		return fail(v, SUB_FORMAT, "dossier_json",
+			    "dossier.json is not a dossier-bundle/1 object with a code");
+	copy_str(v->r->code, sizeof v->r->code, jstr(v->json, "code"));
+	copy_str(v->r->department, sizeof v->r->department,
+		 jstr(json_object_get(v->json, "department"), "code"));
+	copy_str(v->r->seal_id, sizeof v->r->seal_id, jstr(v->json, "seal_id"));
+	copy_str(v->r->sealed_at, sizeof v->r->sealed_at, jstr(v->json, "sealed_at"));
+	check(v, "dossier_json", "PASSED", "dossier %s", v->r->code);
+	return 0;
+}
+
+static void sig_check(struct ds_bundle_sig_report *s, const char *name, const char *outcome,
+		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void sig_check(struct ds_bundle_sig_report *s, const char *name, const char *outcome,
+		      const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add_check(NULL, s->checks, &s->nchecks, sizeof s->checks / sizeof s->checks[0], name,
+		  outcome, fmt, ap);
+	va_end(ap);
+}
+
+static int check_signatures(struct vctx *v)
+{
+	json_t *sigs = json_object_get(v->json, "signatures");
+	json_t *dept = json_object_get(v->json, "department");
+	const char *dcode = jstr(dept, "code"), *dname = jstr(dept, "name");
+	int seals = 0, rc = 0;
+
+	for (size_t k = 0; k < v->nsig; k++) {
+		struct vsig *s = &v->sig[k];
+		struct ds_bundle_sig_report *sr = &v->r->sigs[v->r->nsigs++];
+		struct ventry *pe = &v->e[s->sig_idx];
+		unsigned char *p7s = NULL;
+
+		copy_str(sr->file, sizeof sr->file, pe->name);
+		copy_str(sr->manifest, sizeof sr->manifest, v->e[s->manifest_idx].name);
+		sr->ncovered = s->m.nrefs;
+		sr->indication = DS_TOTAL_PASSED;
+		for (size_t j = 0; j < json_array_size(sigs); j++) {
+			json_t *o = json_array_get(sigs, j);
+			const char *f = jstr(o, "file");
+			if (f && strcmp(f, pe->name) == 0) {
+				copy_str(sr->role, sizeof sr->role, jstr(o, "role"));
+				copy_str(sr->id, sizeof sr->id, jstr(o, "id"));
+			}
+		}
+		if ((rc = read_entry(v, s->sig_idx, NULL, NULL, &p7s, DS_BUNDLE_P7S_BYTES_MAX)) != 0)
+			return rc;
+		{
+			unsigned char d[32];
+			EVP_Digest(p7s, (size_t)pe->size, d, NULL, EVP_sha256(), NULL);
+			static const char hx[] = "0123456789abcdef";
+			for (int b = 0; b < 32; b++) {
+				sr->p7s_sha256[2 * b] = hx[d[b] >> 4];
+				sr->p7s_sha256[2 * b + 1] = hx[d[b] & 15];
+			}
+			sr->p7s_sha256[64] = '\0';
+		}
+		sig_check(sr, "sig_reference", "PASSED", "%s references %s", sr->manifest, sr->file);
+		if (s->hash_failed) {
+			sig_check(sr, "digests", "FAILED", "a data object of %s does not match",
+				  sr->manifest);
+			set_verdict(&sr->indication, sr->sub_indication, sizeof sr->sub_indication,
+				    DS_TOTAL_FAILED, SUB_HASH);
+		} else {
+			sig_check(sr, "digests", "PASSED", "%zu data objects", s->m.nrefs);
+		}
+		if (!v->opts->cms_verify) {
+			sig_check(sr, "cms_signature", "NOT_CHECKED", "no CMS verifier");
+			set_verdict(&sr->indication, sr->sub_indication, sizeof sr->sub_indication,
+				    DS_INDETERMINATE, "");
+		} else if (v->opts->cms_verify(p7s, (size_t)pe->size, s->mbytes, s->mlen,
+					       &v->opts->cades, &sr->cades) < 0) {
+			/* not parseable as CMS at all */
+			sig_check(sr, "cms_format", "FAILED", "%s", ds_error_last());
+			set_verdict(&sr->indication, sr->sub_indication, sizeof sr->sub_indication,
+				    DS_TOTAL_FAILED, SUB_FORMAT);
+		} else {
+			set_verdict(&sr->indication, sr->sub_indication, sizeof sr->sub_indication,
+				    sr->cades.indication, sr->cades.sub_indication);
+		}
+		free(p7s);
+		if (strcmp(sr->role, "seal") == 0) {
+			seals++;
+			if (!s->covers_all) {
+				sig_check(sr, "seal_coverage", "FAILED",
+					  "the seal's manifest does not cover every data object");
+				set_verdict(&sr->indication, sr->sub_indication,
+					    sizeof sr->sub_indication, DS_TOTAL_FAILED, SUB_FORMAT);
+			}
+			if (v->opts->cms_verify) {
+				const char *ou = sr->cades.signer_ou;
+				int ok = ou[0] && ((dcode && strcmp(ou, dcode) == 0) ||
+						   (dname && strcmp(ou, dname) == 0));
+				if (ok) {
+					sig_check(sr, "department", "PASSED", "seal of %s", ou);
+				} else {
+					sig_check(sr, "department", "FAILED",
+						  "seal certificate of '%s', dossier.json names '%s'",
+						  ou, dcode ? dcode : "");
+					set_verdict(&sr->indication, sr->sub_indication,
+						    sizeof sr->sub_indication, DS_INDETERMINATE,
+						    SUB_CONSTRAINTS);
+				}
+			}
+		}
+		set_verdict(&v->r->indication, v->r->sub_indication, sizeof v->r->sub_indication,
+			    sr->indication, sr->sub_indication);
+	}
+	if (seals == 0) {
+		check(v, "seal_present", "FAILED", "dossier.json names no department seal signature");
+		set_verdict(&v->r->indication, v->r->sub_indication, sizeof v->r->sub_indication,
+			    DS_INDETERMINATE, SUB_CONSTRAINTS);
+	} else {
+		check(v, "seal_present", "PASSED", "%d department seal(s)", seals);
+	}
+	return 0;
+}
+
+static void check_log(struct vctx *v)
+{
+	const struct ds_bundle_sig_report *seal = NULL;
+	for (size_t k = 0; k < v->r->nsigs; k++)
+		if (strcmp(v->r->sigs[k].role, "seal") == 0 && !seal)
+			seal = &v->r->sigs[k];
+	if (!v->opts->log_check) {
+		check(v, "seal_log", "NOT_CHECKED", "no checkpoint given");
+		return;
+	}
+	char leaf[512];
+	int n = seal ? snprintf(leaf, sizeof leaf, "dossier-seal/1 %s %s %s %s", v->r->code,
+				v->r->seal_id, seal->p7s_sha256, v->r->sealed_at)
+		     : -1;
+	if (n < 0 || (size_t)n >= sizeof leaf || !v->r->seal_id[0] || !v->r->sealed_at[0]) {
+		check(v, "seal_log", "FAILED", "no seal_id/sealed_at to recompute the leaf");
+		set_verdict(&v->r->indication, v->r->sub_indication, sizeof v->r->sub_indication,
+			    DS_INDETERMINATE, SUB_CONSTRAINTS);
+		return;
+	}
+	int err = v->opts->log_check(v->opts->log_arg, leaf, (size_t)n);
+	if (err == 0) {
+		check(v, "seal_log", "PASSED", "included: %s", leaf);
+	} else {
+		check(v, "seal_log", "FAILED", "%s", ds_error_last());
+		set_verdict(&v->r->indication, v->r->sub_indication, sizeof v->r->sub_indication,
+			    DS_INDETERMINATE, SUB_CONSTRAINTS);
+	}
+}
+
+static void vctx_clear(struct vctx *v)
+{
+	if (v->za)
+		zip_discard(v->za);
+	for (size_t k = 0; k < v->nsig; k++) {
+		ds_archive__manifest_clear(&v->sig[k].m);
+		free(v->sig[k].mbytes);
+	}
+	free(v->e);
+	free(v->buf);
+	json_decref(v->json);
+}
+
+int ds_bundle_verify(const char *path, const struct ds_bundle_verify_opts *opts,
+		     struct ds_bundle_report **out)
+{
+	struct ds_bundle_verify_opts none = {0};
+	struct vctx v = {.path = path, .opts = opts ? opts : &none};
+	int rc = 0;
+
+	if (!(v.r = calloc(1, sizeof *v.r)) || !(v.buf = malloc(DS_IO_CHUNK))) {
+		free(v.r);
+		free(v.buf);
+		return ds_error_set(DS_ENOMEM, "%s: out of memory", path);
+	}
+	copy_str(v.r->path, sizeof v.r->path, path);
+	v.r->indication = DS_TOTAL_PASSED;
+	if ((rc = precheck(&v)) != 0)
+		goto finish;
+	if ((rc = scan_entries(&v)) != 0)
+		goto finish;
+	check(&v, "container", "PASSED", "ZIP, %zu entries", v.n);
+	if ((rc = load_manifests(&v)) != 0)
+		goto finish;
+	if ((rc = check_digests(&v)) < 0)
+		goto finish;
+	if (v.r->indication == DS_TOTAL_FAILED && strcmp(v.r->sub_indication, SUB_FORMAT) == 0)
+		goto finish;
+	if ((rc = read_json(&v)) != 0)
+		goto finish;
+	if ((rc = check_signatures(&v)) != 0)
+		goto finish;
+	check_log(&v);
+finish:
+	vctx_clear(&v);
+	if (rc < 0) {
+		free(v.r);
+		return rc;
+	}
+	if (v.r->unreadable)
+		v.r->indication = DS_INDETERMINATE;
+	*out = v.r;
+	return 0;
+}
+
+int ds_bundle_read_entry(const char *path, const char *name, size_t max, unsigned char **out,
+			 size_t *len)
+{
+	struct ds_bundle_verify_opts none = {0};
+	struct vctx v = {.path = path, .opts = &none};
+	int rc = 0;
+
+	if (!(v.r = calloc(1, sizeof *v.r)) || !(v.buf = malloc(DS_IO_CHUNK))) {
+		rc = ds_error_set(DS_ENOMEM, "%s: out of memory", path);
+		goto done;
+	}
+	if ((rc = precheck(&v)) != 0 || (rc = scan_entries(&v)) != 0)
+		goto refused;
+	ssize_t i = find(&v, name);
+	if (i < 0) {
+		rc = ds_error_set(DS_ENOTFOUND, "%s: no entry %s", path, name);
+		goto done;
+	}
+	if ((rc = read_entry(&v, (size_t)i, NULL, NULL, out, max)) != 0)
+		goto refused;
+	*len = (size_t)v.e[i].size;
+	goto done;
+refused:
+	if (rc > 0) {
+		const char *why = v.r->nchecks ? v.r->checks[v.r->nchecks - 1].detail : "unreadable";
+		rc = ds_error_set(v.r->unreadable ? DS_EIO : DS_EINVALID, "%s: %s", path, why);
+	}
+done:
+	vctx_clear(&v);
+	free(v.r);
+	return rc;
+}

@@ -1,0 +1,104 @@
+/* dossier export CODE DEST [--version N] */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "dossier/catalog_archive.h"
+#include "dossier/error.h"
+#include "dossier/fs.h"
+
+static int run(struct ds_cli *cli, int argc, char **argv);
+
+const struct ds_cmd ds_cmd_export = {
+	.name = "export",
+	.usage = "CODE DEST [--version N]",
+	.summary = "copy a dossier's sealed bundle out (DEST: a file or a folder)",
+	.run = run,
+};
+
+static int run(struct ds_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {{"version", required_argument, NULL, 'V'},
+					     {"help", no_argument, NULL, 'h'},
+					     {0}};
+	int c, err, rc = 0;
+	long version = 0;
+	ds_home *h = NULL;
+	struct ds_bundle_row *rows = NULL, *b = NULL;
+	size_t n = 0;
+	char src[DS_PATH_MAX], dst[DS_PATH_MAX], sha[65];
+	struct stat st;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'V': {
+			char *end;
+			errno = 0;
+			version = strtol(optarg, &end, 10);
+			if (errno || *end || version < 1 || version > 100000)
+				return ds_cli_failf(cli, DS_EXIT_USAGE, "--version: a number from 1");
+			break;
+		}
+		case 'h':
+			return ds_cli_help(&ds_cmd_export,
+					   "  --version N  an earlier version of a resealed dossier "
+					   "(default: the latest)\n");
+		default: return ds_cli_usage(cli, &ds_cmd_export);
+		}
+	}
+	if (argc - optind != 2)
+		return ds_cli_usage(cli, &ds_cmd_export);
+	const char *code = argv[optind], *dest = argv[optind + 1];
+	if ((err = ds_cli_open_home(cli, &h)) < 0 ||
+	    (err = ds_catalog_bundle_list(h->catalog, code, &rows, &n)) < 0)
+		goto fail;
+	for (size_t i = 0; i < n; i++)
+		if ((version == 0 && !rows[i].superseded) || rows[i].version == version)
+			b = &rows[i];
+	if (!b) {
+		err = ds_error_set(DS_ENOTFOUND, "dossier %s has no sealed bundle%s", code,
+				   version ? " of that version" : "");
+		goto fail;
+	}
+	if ((err = ds_home_path(h, b->path, src, sizeof src)) < 0)
+		goto fail;
+	if (stat(dest, &st) == 0 && S_ISDIR(st.st_mode)) {
+		const char *base = strrchr(b->path, '/');
+		if ((err = ds_path_join(dst, sizeof dst, dest, base ? base + 1 : b->path)) < 0)
+			goto fail;
+	} else if ((err = ds_fmt(dst, sizeof dst, "%s", dest)) < 0) {
+		goto fail;
+	}
+	if (access(dst, F_OK) == 0) {
+		err = ds_error_set(DS_EEXISTS, "%s already exists", dst);
+		goto fail;
+	}
+	/* copy only the bytes the catalog recorded */
+	if ((err = ds_sha256_file_hex(src, sha)) < 0)
+		goto fail;
+	if (strcmp(sha, b->sha256) != 0) {
+		err = ds_error_set(DS_ECORRUPT, "%s: SHA-256 %s, the catalog recorded %s", src, sha,
+				   b->sha256);
+		goto fail;
+	}
+	if ((err = ds_file_copy_atomic(src, dst, 0644)) < 0)
+		goto fail;
+	if ((err = ds_sha256_file_hex(dst, sha)) < 0)
+		goto fail;
+	if (strcmp(sha, b->sha256) != 0) {
+		err = ds_error_set(DS_EIO, "%s: the copy differs from %s", dst, src);
+		goto fail;
+	}
+	printf("%s\n", dst);
+	goto done;
+fail:
+	rc = ds_cli_fail(cli, err);
+done:
+	free(rows);
+	ds_home_free(h);
+	return rc;
+}
