@@ -526,7 +526,8 @@ static int read_sidecar(struct job_ctx *x, struct ds_sidecar *sc, int *have)
 		}
 		{
 			char what[DS_INBOX_NAME_MAX + 16];
-			snprintf(what, sizeof(what), "sidecar %s", cand[i]);
+			if (ds_fmt(what, sizeof(what), "sidecar %s", cand[i]) < 0)
+				memcpy(what, "sidecar", sizeof("sidecar"));
 			err = ds_sidecar_parse(sc, what, buf, len);
 		}
 	}
