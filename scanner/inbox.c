@@ -33,7 +33,11 @@ struct ds_inbox {
 	 * not per file. A crash before that is finished by the recovery. */
 	int64_t *moved;
 	size_t nmoved, capmoved;
+	int moved_done, moved_rejected; /* which folders got files since */
 };
+
+/* Moves marked with the job's own commit once this many are waiting. */
+#define MOVED_BATCH 64
 
 /* ---- small helpers ---- */
 
@@ -139,8 +143,9 @@ static int mark_moved(ds_inbox *ib)
 
 	if (!ib->nmoved)
 		return 0;
-	if ((err = ds_fsync_dir(ib->dir)) < 0 || (err = ds_fsync_dir(ib->done)) < 0 ||
-	    (err = ds_fsync_dir(ib->rejected)) < 0)
+	if ((err = ds_fsync_dir(ib->dir)) < 0 ||
+	    (ib->moved_done && (err = ds_fsync_dir(ib->done)) < 0) ||
+	    (ib->moved_rejected && (err = ds_fsync_dir(ib->rejected)) < 0))
 		return err;
 	for (size_t i = 0; i < ib->nmoved; i++)
 		if ((err = ds_catalog_inbox_moved(ib->c, ib->moved[i])) < 0)
@@ -163,6 +168,7 @@ int ds_inbox_flush(ds_inbox *ib)
 	if ((err = ds_catalog_commit(ib->c)) < 0)
 		return err;
 	ib->nmoved = 0;
+	ib->moved_done = ib->moved_rejected = 0;
 	return 0;
 }
 
@@ -343,8 +349,11 @@ static int finalize(ds_inbox *ib, const struct ds_inbox_file *f, int verify, int
 			ib->capmoved = cap;
 		}
 		ib->moved[ib->nmoved++] = f->id;
-		/* a long batch still marks its moves now and then */
-		return ib->nmoved >= 256 ? ds_inbox_flush(ib) : 0;
+		if (rejected)
+			ib->moved_rejected = 1;
+		else if (f->dest[0])
+			ib->moved_done = 1;
+		return 0;
 	}
 	if ((err = ds_fsync_dir(ib->dir)) < 0 || (err = ds_fsync_dir(sub)) < 0)
 		return err;
@@ -459,14 +468,18 @@ static int reject(struct job_ctx *x, const char *fmt, ...)
 		return err;
 	if ((err = ds_catalog_begin(ib->c)) < 0)
 		return err;
-	if ((err = mark_moved(ib)) < 0 || (err = ds_catalog_inbox_add(ib->c, &f, &f.id)) < 0 ||
+	int marked = ib->nmoved >= MOVED_BATCH;
+	if ((marked && (err = mark_moved(ib)) < 0) || (err = ds_catalog_inbox_add(ib->c, &f, &f.id)) < 0 ||
 	    (err = ds_catalog_job_finish(ib->c, x->job.id, DS_JOB_FAILED, f.reason)) < 0) {
 		ds_catalog_rollback(ib->c);
 		return err;
 	}
 	if ((err = ds_catalog_commit(ib->c)) < 0)
 		return err;
-	ib->nmoved = 0;
+	if (marked) {
+		ib->nmoved = 0;
+		ib->moved_done = ib->moved_rejected = 0;
+	}
 	crash_point("daemon_kill_after_reject_commit");
 	x->out->result = DS_INBOX_REJECTED;
 	memcpy(x->out->reason, f.reason, sizeof(f.reason));
@@ -863,14 +876,18 @@ static int run_job(struct job_ctx *x)
 		    (err = ds_catalog_job_enqueue(ib->c, DS_JOB_OCR, seg[i].code, NULL, NULL)) < 0)
 			goto commit_failed;
 	}
-	if ((err = mark_moved(ib)) < 0 || (err = ds_catalog_inbox_add(ib->c, &f, &f.id)) < 0 ||
+	int marked = ib->nmoved >= MOVED_BATCH;
+	if ((marked && (err = mark_moved(ib)) < 0) || (err = ds_catalog_inbox_add(ib->c, &f, &f.id)) < 0 ||
 	    (err = ds_catalog_job_finish(ib->c, x->job.id, DS_JOB_DONE, NULL)) < 0)
 		goto commit_failed;
 	crash_point("daemon_kill_before_commit");
 	if ((err = ds_catalog_commit(ib->c)) < 0)
 		goto commit_failed;
 	in_tx = 0;
-	ib->nmoved = 0;
+	if (marked) {
+		ib->nmoved = 0;
+		ib->moved_done = ib->moved_rejected = 0;
+	}
 	ds_ingest_done(in);
 	crash_point("daemon_kill_after_commit");
 
