@@ -264,6 +264,22 @@ int ds_page_clean(struct Pix *in, const struct ds_clean_opts *o, struct Pix **ou
 			err = ds_error_set(DS_ENOMEM, "page image: out of memory");
 			goto done;
 		}
+		/* Sauvola sees only local contrast: a uniformly dark page comes
+		 * out white. A fixed threshold on the grey page catches it. */
+		if (grey != NULL && res.ink <= o->blank_ink_max) {
+			PIX *global = pixThresholdToBinary(grey, 128);
+			double ink2 = 0;
+			if (global != NULL)
+				pixCopyResolution(global, grey);
+			if (global == NULL || ink_fraction(global, o->margin, &ink2) < 0) {
+				pixDestroy(&global);
+				err = ds_error_set(DS_ENOMEM, "page image: out of memory");
+				goto done;
+			}
+			pixDestroy(&global);
+			if (ink2 > res.ink)
+				res.ink = ink2;
+		}
 		res.blank = res.ink <= o->blank_ink_max;
 	}
 	*out = keep;

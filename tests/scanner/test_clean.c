@@ -396,6 +396,33 @@ static void test_rotate(void **state)
 	pixDestroy(&p);
 }
 
+/* Odd shapes and extremes go through without failing. */
+static void test_tiny_and_extreme(void **state)
+{
+	(void)state;
+	static const l_int32 sizes[][2] = {{1, 1}, {2, 2}, {7, 3}, {1, 1000}, {1000, 1}, {31, 17}, {64, 64}};
+	static const int depths[] = {1, 8, 32};
+	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
+		for (size_t d = 0; d < 3; d++)
+			for (int fill = 0; fill < 2; fill++) {
+				PIX *p = pixCreate(sizes[k][0], sizes[k][1], depths[d]), *o = NULL;
+				struct ds_clean_result r;
+				if (fill)
+					pixSetAll(p); /* 1 bpp: all black; 8/32 bpp: all white */
+				if (ds_page_clean(p, NULL, &o, &r) != 0)
+					fail_msg("%dx%d %d bpp: %s", sizes[k][0], sizes[k][1], depths[d], ds_error_last());
+				assert_non_null(o);
+				assert_false(r.orientation_decided);
+				/* white pages are blank; an all-black one is not */
+				int black = (depths[d] == 1) == (fill == 1);
+				if (r.blank == black && sizes[k][0] > 2 && sizes[k][1] > 2)
+					fail_msg("%dx%d %d bpp fill %d: blank %d", sizes[k][0], sizes[k][1],
+					         depths[d], fill, r.blank);
+				pixDestroy(&o);
+				pixDestroy(&p);
+			}
+}
+
 /* The OCR pool cleans pages from several threads at once. */
 struct job {
 	PIX *in, *want;
@@ -450,6 +477,7 @@ int main(void)
 		cmocka_unit_test(test_skew_pdf),
 		cmocka_unit_test(test_binarize_uneven_light),
 		cmocka_unit_test(test_rotate),
+		cmocka_unit_test(test_tiny_and_extreme),
 		cmocka_unit_test(test_threads),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
