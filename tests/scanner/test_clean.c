@@ -219,6 +219,29 @@ static void test_orientation(void **state)
 	pixDestroy(&p);
 }
 
+/* A 300 dpi page turned each way is decided and turned back. */
+static void test_orientation_300dpi(void **state)
+{
+	(void)state;
+	PIX *p = corpus_page("tesseract-test/8087_054.3B.tif");
+	struct ds_clean_opts opts;
+	ds_clean_opts_default(&opts);
+	opts.blank = 0;
+	opts.deskew = 0;
+	opts.rotate = 0;
+	for (int q = 0; q < 4; q++) {
+		PIX *t = pixRotateOrth(p, q), *o = NULL;
+		struct ds_clean_result r;
+		pixCopyResolution(t, p);
+		assert_int_equal(ds_page_clean(t, &opts, &o, &r), 0);
+		if (!r.orientation_decided || r.rotation != (4 - q) % 4 * 90)
+			fail_msg("turned %d: decided %d rotation %d", q * 90, r.orientation_decided, r.rotation);
+		pixDestroy(&o);
+		pixDestroy(&t);
+	}
+	pixDestroy(&p);
+}
+
 /* Not text: undecided, and so left to Tesseract's OSD. */
 static void test_orientation_undecided(void **state)
 {
@@ -472,6 +495,7 @@ int main(void)
 		cmocka_unit_test(test_not_blank),
 		cmocka_unit_test(test_blank_noisy_and_little_ink),
 		cmocka_unit_test(test_orientation),
+		cmocka_unit_test(test_orientation_300dpi),
 		cmocka_unit_test(test_orientation_undecided),
 		cmocka_unit_test(test_skew_synthetic),
 		cmocka_unit_test(test_skew_pdf),
