@@ -10,6 +10,9 @@
 #include <pthread.h>
 #include <sys/stat.h>
 
+#include <stdio.h>
+
+#include <jpeglib.h>
 #include <png.h>
 
 #include "dossier/error.h"
@@ -462,6 +465,72 @@ static void test_png_palette_alpha(void **state)
 	pixDestroy(&got);
 	ds_scan_free(s);
 	pixDestroy(&cm);
+}
+
+/* CMYK JPEG as Photoshop writes it (Adobe marker, inverted values), and
+ * progressive JPEG. */
+static void test_jpeg_cmyk_progressive(void **state)
+{
+	(void)state;
+	/* four colour bands: white, red, black, blue (inverted CMYK) */
+	static const unsigned char inv[4][4] = {{255, 255, 255, 255}, {255, 0, 0, 255},
+	                                        {255, 255, 255, 0}, {0, 0, 255, 255}};
+	static const int rgb[4][3] = {{255, 255, 255}, {255, 0, 0}, {0, 0, 0}, {0, 0, 255}};
+	const unsigned w = 64, h = 64;
+	FILE *f = fopen(tpath("cmyk.jpg"), "wb");
+	assert_non_null(f);
+	struct jpeg_compress_struct ci;
+	struct jpeg_error_mgr jerr;
+	ci.err = jpeg_std_error(&jerr);
+	jpeg_create_compress(&ci);
+	jpeg_stdio_dest(&ci, f);
+	ci.image_width = w;
+	ci.image_height = h;
+	ci.input_components = 4;
+	ci.in_color_space = JCS_CMYK;
+	jpeg_set_defaults(&ci);
+	jpeg_set_quality(&ci, 100, TRUE);
+	jpeg_start_compress(&ci, TRUE);
+	unsigned char row[64 * 4];
+	while (ci.next_scanline < h) {
+		for (unsigned x = 0; x < w; x++)
+			memcpy(row + 4 * x, inv[x / 16], 4);
+		JSAMPROW rp = row;
+		jpeg_write_scanlines(&ci, &rp, 1);
+	}
+	jpeg_finish_compress(&ci);
+	jpeg_destroy_compress(&ci);
+	fclose(f);
+
+	ds_scan *s = NULL;
+	struct ds_page_info info;
+	PIX *pix = NULL;
+	if (ds_scan_open(&s, tpath("cmyk.jpg"), NULL) != 0)
+		fail_msg("%s", ds_error_last());
+	assert_int_equal(ds_scan_page_info(s, 0, &info), 0);
+	assert_int_equal(info.bits, 32);
+	if (ds_scan_page_decode(s, 0, &pix) != 0)
+		fail_msg("%s", ds_error_last());
+	for (int band = 0; band < 4; band++) {
+		l_int32 r, g, b;
+		pixGetRGBPixel(pix, band * 16 + 8, 32, &r, &g, &b);
+		if (abs(r - rgb[band][0]) > 8 || abs(g - rgb[band][1]) > 8 || abs(b - rgb[band][2]) > 8)
+			fail_msg("CMYK band %d: %d,%d,%d", band, r, g, b);
+	}
+	pixDestroy(&pix);
+	ds_scan_free(s);
+
+	/* progressive */
+	PIX *want = pattern_pix(32, 120, 80, 1), *got = NULL;
+	assert_int_equal(pixWriteJpeg(tpath("prog.jpg"), want, 95, 1), 0);
+	assert_int_equal(ds_scan_open(&s, tpath("prog.jpg"), NULL), 0);
+	if (ds_scan_page_decode(s, 0, &got) != 0)
+		fail_msg("%s", ds_error_last());
+	struct fx_tiff fx = {.w = 120, .h = 80, .bits = 24, .compression = COMPRESSION_JPEG};
+	assert_true(fx_diff(got, &fx, 0) <= 12);
+	pixDestroy(&got);
+	ds_scan_free(s);
+	pixDestroy(&want);
 }
 
 /* PNG layouts Leptonica's writer does not make, written with libpng. */
@@ -1106,6 +1175,7 @@ int main(void)
 		cmocka_unit_test(test_png_jpeg),
 		cmocka_unit_test(test_png_palette_alpha),
 		cmocka_unit_test(test_png_layouts),
+		cmocka_unit_test(test_jpeg_cmyk_progressive),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_page_decode_png),
 		cmocka_unit_test(test_zero_bytes),
