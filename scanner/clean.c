@@ -52,11 +52,17 @@ int ds_page_rotate(struct Pix *in, int degrees_cw, struct Pix **out)
 	return 0;
 }
 
-/* 8 bpp grey of any page (a new Pix). */
+/* 8 bpp grey of any page: always a new Pix, never a clone of `in`, so
+ * that threads may clean the same input (Leptonica's reference counts
+ * are not atomic). */
 static PIX *to_grey(PIX *in)
 {
+	if (pixGetColormap(in) != NULL)
+		return pixRemoveColormap(in, REMOVE_CMAP_TO_GRAYSCALE);
 	if (pixGetDepth(in) == 32)
 		return pixConvertRGBToLuminance(in);
+	if (pixGetDepth(in) == 8)
+		return pixCopy(NULL, in);
 	return pixConvertTo8(in, 0);
 }
 

@@ -622,7 +622,7 @@ int ds_page_encode(struct Pix *pix, unsigned char **out, size_t *len)
 	struct ds_scan_limits lim;
 	struct ds_scanner__tiffmsg m;
 	struct memio io;
-	PIX *p = NULL;
+	PIX *p = NULL, *conv = NULL;
 	TIFF *tif = NULL;
 	TIFFOpenOptions *o = NULL;
 	int err = 0;
@@ -639,14 +639,16 @@ int ds_page_encode(struct Pix *pix, unsigned char **out, size_t *len)
 	if ((err = ds_scanner__check_dims("page image", 0, w, h, &lim)) < 0)
 		return err;
 
-	/* 1, 8 or 32 bpp without colour map or alpha. */
+	/* 1, 8 or 32 bpp without colour map or alpha. The caller's Pix is
+	 * read, never cloned: its reference count is not atomic and other
+	 * threads may be reading it too. */
 	int d = pixGetDepth(pix);
 	if (pixGetColormap(pix) != NULL)
-		p = pixRemoveColormap(pix, REMOVE_CMAP_BASED_ON_SRC);
+		p = conv = pixRemoveColormap(pix, REMOVE_CMAP_BASED_ON_SRC);
 	else if (d != 1 && d != 8 && d != 32)
-		p = pixConvertTo8(pix, 0);
+		p = conv = pixConvertTo8(pix, 0);
 	else
-		p = pixClone(pix);
+		p = pix;
 	if (p == NULL) {
 		err = ds_error_set(DS_ENOMEM, "page image: out of memory");
 		goto done;
@@ -710,7 +712,7 @@ done:
 		TIFFClose(tif);
 	TIFFOpenOptionsFree(o);
 	free(io.wbuf);
-	pixDestroy(&p);
+	pixDestroy(&conv);
 	return err;
 }
 

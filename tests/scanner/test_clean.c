@@ -460,9 +460,15 @@ static void *clean_job(void *arg)
 		struct ds_clean_result r;
 		PIX *o = NULL;
 		l_int32 same = 0;
+		unsigned char *buf = NULL;
+		size_t len = 0;
 		if (ds_page_clean(j->in, NULL, &o, &r) != 0 || r.rotation != 90 ||
 		    pixEqual(o, j->want, &same) != 0 || !same)
 			j->ok = 0;
+		/* storing the same page from several threads too */
+		if (ds_page_encode(j->in, &buf, &len) != 0)
+			j->ok = 0;
+		free(buf);
 		pixDestroy(&o);
 	}
 	return NULL;
@@ -473,17 +479,21 @@ static void test_threads(void **state)
 	(void)state;
 	struct ds_clean_result r;
 	PIX *in = corpus_page("tesseract-test/phototest-rotated-L.png");
-	PIX *want = clean(in, &r);
-	pthread_t th[3];
-	struct job jobs[3];
-	for (int i = 0; i < 3; i++) {
-		jobs[i] = (struct job){in, want, 0};
+	PIX *grey = pixConvertTo8(in, 0); /* 1 bpp and 8 bpp inputs, shared */
+	pixCopyResolution(grey, in);
+	PIX *want = clean(in, &r), *want_grey = clean(grey, &r);
+	pthread_t th[4];
+	struct job jobs[4];
+	for (int i = 0; i < 4; i++) {
+		jobs[i] = i % 2 ? (struct job){grey, want_grey, 0} : (struct job){in, want, 0};
 		assert_int_equal(pthread_create(&th[i], NULL, clean_job, &jobs[i]), 0);
 	}
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		pthread_join(th[i], NULL);
 		assert_true(jobs[i].ok);
 	}
+	pixDestroy(&want_grey);
+	pixDestroy(&grey);
 	pixDestroy(&want);
 	pixDestroy(&in);
 }
