@@ -297,6 +297,16 @@ static void test_tiff_variants(void **state)
 		ds_scan_free(s);
 	}
 
+	/* BigTIFF and big-endian files */
+	struct fx_tiff big = {.w = 70, .h = 50, .bits = 24, .compression = COMPRESSION_LZW, .pages = 2,
+	                      .mode = "w8"};
+	check_generated(&big, "big.tif");
+	struct fx_tiff be = {.w = 70, .h = 50, .bits = 1, .compression = COMPRESSION_CCITTFAX4,
+	                     .pages = 2, .mode = "wb"};
+	check_generated(&be, "be.tif");
+	struct fx_tiff be8 = {.w = 70, .h = 50, .bits = 8, .compression = COMPRESSION_NONE, .mode = "wb"};
+	check_generated(&be8, "be8.tif");
+
 	/* resolution in pixels per centimetre */
 	struct fx_tiff c = {.w = 16, .h = 16, .bits = 1, .compression = COMPRESSION_CCITTFAX4,
 	                    .dpi = 118.11f, .cm = 1};
