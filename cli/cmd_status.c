@@ -119,7 +119,7 @@ static int build(ds_home *h, size_t nerr, json_t **out)
 		for (size_t i = 0; i < nw; i++)
 			json_array_append_new(workers,
 					      json_pack("{s:s, s:I, s:s, s:s, s:o}", "name", w[i].name,
-							(json_int_t)w[i].pid, "state", w[i].state, "job",
+							"pid", (json_int_t)w[i].pid, "state", w[i].state, "job",
 							w[i].job, "since", time_or_null(h, w[i].since)));
 	}
 	json_object_set_new(o, "workers", workers);

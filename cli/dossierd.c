@@ -129,6 +129,7 @@ struct seen {
 
 struct watcher {
 	ds_inbox *ib;
+	ds_catalog *cat;
 	const struct settings *s;
 	int ifd, wd;
 	struct seen *seen;
@@ -201,11 +202,16 @@ static int list_folder(struct watcher *w)
 	for (size_t i = 0; i < w->nseen; i++)
 		w->seen[i].present = 0;
 	w->unsettled = 0;
+	/* one transaction for the whole listing: 1,000 files dropped at once
+	 * cost one commit, not 1,000 */
+	int tx = n > 1 && ds_catalog_begin(w->cat) == 0;
 	for (size_t i = 0; i < n; i++) {
 		struct seen *s = seen_get(w, e[i].name);
 		int first;
 		if (!s) {
 			err = ds_error_set(DS_ENOMEM, "out of memory");
+			if (tx)
+				ds_catalog_rollback(w->cat);
 			goto done;
 		}
 		first = s->size < 0;
@@ -226,6 +232,12 @@ static int list_folder(struct watcher *w)
 		} else {
 			w->unsettled++;
 		}
+	}
+	if (tx && ds_catalog_commit(w->cat) < 0) {
+		ds_cli_log(DS_LOG_ERR, "queueing: %s", ds_error_last());
+		ds_catalog_rollback(w->cat);
+		for (size_t i = 0; i < w->nseen; i++)
+			w->seen[i].queued = 0; /* the next listing tries again */
 	}
 	/* forget files that left */
 	for (size_t i = 0; i < w->nseen;) {
@@ -277,6 +289,8 @@ static void read_events(struct watcher *w)
 	if (w->ifd < 0)
 		return;
 	while ((k = read(w->ifd, buf, sizeof(buf))) > 0) {
+		/* the events of one read in one transaction */
+		int tx = ds_catalog_begin(w->cat) == 0;
 		for (char *p = buf; p < buf + k;) {
 			const struct inotify_event *ev = (const struct inotify_event *)(void *)p;
 			p += sizeof(*ev) + ev->len;
@@ -288,6 +302,8 @@ static void read_events(struct watcher *w)
 			if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) {
 				ds_cli_log(DS_LOG_ERR, "the inbox %s was removed or moved; polling for it",
 					   w->s->inbox);
+				if (tx && ds_catalog_commit(w->cat) < 0)
+					ds_catalog_rollback(w->cat);
 				watch_close(w);
 				return;
 			}
@@ -305,6 +321,13 @@ static void read_events(struct watcher *w)
 			}
 			if (enqueue(w, ev->name, ev->mask & IN_MOVED_TO ? "moved in" : "written") == 0 && s)
 				s->queued = 1;
+		}
+		if (tx && ds_catalog_commit(w->cat) < 0) {
+			ds_cli_log(DS_LOG_ERR, "queueing: %s; listing the inbox", ds_error_last());
+			ds_catalog_rollback(w->cat);
+			for (size_t i = 0; i < w->nseen; i++)
+				w->seen[i].queued = 0;
+			relist = 1;
 		}
 	}
 	if (relist)
@@ -372,6 +395,7 @@ static int open_inbox(struct daemon *d)
 	ds_inbox_free(d->ib);
 	d->ib = ib;
 	d->w.ib = ib;
+	d->w.cat = d->h->catalog;
 	d->w.s = &d->s;
 	return 0;
 }

@@ -128,7 +128,26 @@ done:
 	return ds_catalog__tx_end(c, own, err);
 }
 
+static int claim(ds_catalog *c, const char *kind, struct ds_job *out);
+
 int ds_catalog_job_claim(ds_catalog *c, const char *kind, struct ds_job *out)
+{
+	int err;
+
+	if (c->in_tx)
+		return claim(c, kind, out);
+	/* A claim need not reach the disk by itself: after a power loss the job
+	 * is merely queued again with one attempt fewer. The next synchronous
+	 * commit (the ingest's) carries it along in the WAL. A killed process
+	 * loses nothing either way: the OS has the bytes. */
+	if ((err = ds_catalog__exec(c, "PRAGMA synchronous = NORMAL")) < 0)
+		return err;
+	err = claim(c, kind, out);
+	int e2 = ds_catalog__exec(c, "PRAGMA synchronous = FULL");
+	return err < 0 ? err : e2;
+}
+
+static int claim(ds_catalog *c, const char *kind, struct ds_job *out)
 {
 	sqlite3_stmt *st = NULL;
 	int own = 0, err, rc;

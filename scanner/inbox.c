@@ -27,7 +27,17 @@ struct ds_inbox {
 	char done[DS_PATH_MAX];
 	char rejected[DS_PATH_MAX];
 	int pending_moves; /* a finalize failed: retry before the next job */
+	/* files moved out whose rows are not marked moved yet: the folders are
+	 * fsynced and the rows marked with the next commit (ds_inbox_flush), so
+	 * that a busy inbox pays one commit and two folder fsyncs per batch,
+	 * not per file. A crash before that is finished by the recovery. */
+	int64_t *moved;
+	size_t nmoved, capmoved;
+	int moved_done, moved_rejected; /* which folders got files since */
 };
+
+/* Moves marked with the job's own commit once this many are waiting. */
+#define MOVED_BATCH 64
 
 /* ---- small helpers ---- */
 
@@ -119,7 +129,47 @@ done:
 
 void ds_inbox_free(ds_inbox *ib)
 {
+	if (!ib)
+		return;
+	ds_inbox_flush(ib);
+	free(ib->moved);
 	free(ib);
+}
+
+/* Inside the caller's transaction: makes the moves durable and marks them. */
+static int mark_moved(ds_inbox *ib)
+{
+	int err;
+
+	if (!ib->nmoved)
+		return 0;
+	if ((err = ds_fsync_dir(ib->dir)) < 0 ||
+	    (ib->moved_done && (err = ds_fsync_dir(ib->done)) < 0) ||
+	    (ib->moved_rejected && (err = ds_fsync_dir(ib->rejected)) < 0))
+		return err;
+	for (size_t i = 0; i < ib->nmoved; i++)
+		if ((err = ds_catalog_inbox_moved(ib->c, ib->moved[i])) < 0)
+			return err;
+	return 0;
+}
+
+int ds_inbox_flush(ds_inbox *ib)
+{
+	int err;
+
+	if (!ib || !ib->nmoved)
+		return 0;
+	if ((err = ds_catalog_begin(ib->c)) < 0)
+		return err;
+	if ((err = mark_moved(ib)) < 0) {
+		ds_catalog_rollback(ib->c);
+		return err;
+	}
+	if ((err = ds_catalog_commit(ib->c)) < 0)
+		return err;
+	ib->nmoved = 0;
+	ib->moved_done = ib->moved_rejected = 0;
+	return 0;
 }
 
 static int cmp_entry(const void *a, const void *b)
@@ -246,7 +296,7 @@ static int same_file(const char *path, const struct ds_inbox_file *f)
 
 /* Takes the file recorded in `f` out of the inbox (idempotent: a crash
  * anywhere in here is finished by the next call), then marks it moved. */
-static int finalize(ds_inbox *ib, const struct ds_inbox_file *f, int verify)
+static int finalize(ds_inbox *ib, const struct ds_inbox_file *f, int verify, int defer)
 {
 	const int rejected = strcmp(f->state, DS_INBOX_STATE_REJECTED) == 0;
 	const char *sub = rejected ? ib->rejected : ib->done;
@@ -289,6 +339,22 @@ static int finalize(ds_inbox *ib, const struct ds_inbox_file *f, int verify)
 			}
 		}
 	}
+	if (defer) {
+		if (ib->nmoved == ib->capmoved) {
+			size_t cap = ib->capmoved ? ib->capmoved * 2 : 64;
+			int64_t *n = realloc(ib->moved, cap * sizeof(*n));
+			if (!n)
+				return ds_error_set(DS_ENOMEM, "out of memory");
+			ib->moved = n;
+			ib->capmoved = cap;
+		}
+		ib->moved[ib->nmoved++] = f->id;
+		if (rejected)
+			ib->moved_rejected = 1;
+		else if (f->dest[0])
+			ib->moved_done = 1;
+		return 0;
+	}
 	if ((err = ds_fsync_dir(ib->dir)) < 0 || (err = ds_fsync_dir(sub)) < 0)
 		return err;
 	return ds_catalog_inbox_moved(ib->c, f->id);
@@ -305,7 +371,7 @@ int ds_inbox_finish_pending(ds_inbox *ib)
 	for (size_t i = 0; i < n; i++) {
 		char pname[DS_INBOX_NAME_MAX];
 		printable(pname, sizeof(pname), rows[i].name);
-		if ((err = finalize(ib, &rows[i], 1)) < 0) {
+		if ((err = finalize(ib, &rows[i], 1, 0)) < 0) {
 			say(ib, DS_LOG_ERR, "%s: still in the inbox although %s: %s", pname,
 			    rows[i].state, ds_error_last());
 			if (!first)
@@ -402,18 +468,23 @@ static int reject(struct job_ctx *x, const char *fmt, ...)
 		return err;
 	if ((err = ds_catalog_begin(ib->c)) < 0)
 		return err;
-	if ((err = ds_catalog_inbox_add(ib->c, &f, &f.id)) < 0 ||
+	int marked = ib->nmoved >= MOVED_BATCH;
+	if ((marked && (err = mark_moved(ib)) < 0) || (err = ds_catalog_inbox_add(ib->c, &f, &f.id)) < 0 ||
 	    (err = ds_catalog_job_finish(ib->c, x->job.id, DS_JOB_FAILED, f.reason)) < 0) {
 		ds_catalog_rollback(ib->c);
 		return err;
 	}
 	if ((err = ds_catalog_commit(ib->c)) < 0)
 		return err;
+	if (marked) {
+		ib->nmoved = 0;
+		ib->moved_done = ib->moved_rejected = 0;
+	}
 	crash_point("daemon_kill_after_reject_commit");
 	x->out->result = DS_INBOX_REJECTED;
 	memcpy(x->out->reason, f.reason, sizeof(f.reason));
 	say(ib, DS_LOG_WARNING, "%s: rejected: %s", x->pname, f.reason);
-	if (finalize(ib, &f, 0) < 0) {
+	if (finalize(ib, &f, 0, 1) < 0) {
 		say(ib, DS_LOG_ERR, "%s: rejected but not moved: %s", x->pname, ds_error_last());
 		ib->pending_moves = 1;
 	}
@@ -526,9 +597,8 @@ static int read_sidecar(struct job_ctx *x, struct ds_sidecar *sc, int *have)
 		}
 		{
 			char what[DS_INBOX_NAME_MAX + 16];
-			if (ds_fmt(what, sizeof(what), "sidecar %s", cand[i]) < 0)
-				memcpy(what, "sidecar", sizeof("sidecar"));
-			err = ds_sidecar_parse(sc, what, buf, len);
+			if ((err = ds_fmt(what, sizeof(what), "sidecar %s", cand[i])) == 0)
+				err = ds_sidecar_parse(sc, what, buf, len);
 		}
 	}
 done:
@@ -806,13 +876,18 @@ static int run_job(struct job_ctx *x)
 		    (err = ds_catalog_job_enqueue(ib->c, DS_JOB_OCR, seg[i].code, NULL, NULL)) < 0)
 			goto commit_failed;
 	}
-	if ((err = ds_catalog_inbox_add(ib->c, &f, &f.id)) < 0 ||
+	int marked = ib->nmoved >= MOVED_BATCH;
+	if ((marked && (err = mark_moved(ib)) < 0) || (err = ds_catalog_inbox_add(ib->c, &f, &f.id)) < 0 ||
 	    (err = ds_catalog_job_finish(ib->c, x->job.id, DS_JOB_DONE, NULL)) < 0)
 		goto commit_failed;
 	crash_point("daemon_kill_before_commit");
 	if ((err = ds_catalog_commit(ib->c)) < 0)
 		goto commit_failed;
 	in_tx = 0;
+	if (marked) {
+		ib->nmoved = 0;
+		ib->moved_done = ib->moved_rejected = 0;
+	}
 	ds_ingest_done(in);
 	crash_point("daemon_kill_after_commit");
 
@@ -823,7 +898,7 @@ static int run_job(struct job_ctx *x)
 	say(ib, DS_LOG_INFO, "%s: ingested %zu page%s (%zu receipt%s) into %s%s", x->pname,
 	    npages - ncovers, npages - ncovers == 1 ? "" : "s", ncovers, ncovers == 1 ? "" : "s",
 	    f.dossiers, new_intake ? " (new dossier from the sidecar)" : "");
-	if (finalize(ib, &f, 0) < 0) {
+	if (finalize(ib, &f, 0, 1) < 0) {
 		say(ib, DS_LOG_ERR, "%s: ingested but still in the inbox: %s", x->pname,
 		    ds_error_last());
 		ib->pending_moves = 1;
@@ -868,7 +943,7 @@ int ds_inbox_run_one(ds_inbox *ib, struct ds_inbox_outcome *out)
 		ib->pending_moves = 0;
 	if ((err = ds_catalog_job_claim(ib->c, DS_JOB_INGEST, &x.job)) == DS_ENOTFOUND) {
 		out->result = DS_INBOX_NONE;
-		return 0;
+		return ds_inbox_flush(ib);
 	}
 	if (err < 0)
 		return err;

@@ -86,6 +86,10 @@ int ds_inbox_recover(ds_inbox *ib);
  * full disk, is retried here). Called by ds_inbox_recover. */
 int ds_inbox_finish_pending(ds_inbox *ib);
 
+/* Marks the files moved out since the last commit (done by
+ * ds_inbox_run_one when the queue is empty, and by ds_inbox_free). */
+int ds_inbox_flush(ds_inbox *ib);
+
 /* Queues the ingest of `name` (once: a queued or running job for it is
  * kept). *added tells whether a job was created. */
 int ds_inbox_enqueue(ds_inbox *ib, const char *name, int *added);

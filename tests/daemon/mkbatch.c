@@ -3,6 +3,7 @@
  * pages of its dossier, the next receipt, …  Used by the daemon tests.
  *
  *   ds-mkbatch -o batch.tif [--bits 1] IMAGE…
+ *   ds-mkbatch --split PREFIX IMAGE.tif     one file PREFIX0001.tif per page
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,16 +13,34 @@
 
 int main(int argc, char **argv)
 {
-	const char *out = NULL;
+	const char *out = NULL, *split = NULL;
 	int bits1 = 0, first = 1, i = 1;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
 			out = argv[++i];
+		else if (strcmp(argv[i], "--split") == 0 && i + 1 < argc)
+			split = argv[++i];
 		else if (strcmp(argv[i], "--bits") == 0 && i + 1 < argc && strcmp(argv[i + 1], "1") == 0)
 			bits1 = 1, i++;
 		else
 			break;
+	}
+	if (split && i < argc) {
+		PIXA *pa = pixaReadMultipageTiff(argv[i]);
+		char name[4096];
+		setLeptDebugOK(0);
+		if (!pa)
+			return 1;
+		for (l_int32 k = 0; k < pixaGetCount(pa); k++) {
+			PIX *p = pixaGetPix(pa, k, L_CLONE);
+			if (snprintf(name, sizeof(name), "%s%04d.tif", split, (int)k + 1) >= (int)sizeof(name) ||
+			    pixWriteTiff(name, p, pixGetDepth(p) == 1 ? IFF_TIFF_G4 : IFF_TIFF_ZIP, "w") != 0)
+				return 1;
+			pixDestroy(&p);
+		}
+		pixaDestroy(&pa);
+		return 0;
 	}
 	if (!out || i >= argc) {
 		fprintf(stderr, "usage: ds-mkbatch -o OUT.tif [--bits 1] IMAGE…\n");

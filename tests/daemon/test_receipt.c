@@ -181,6 +181,15 @@ static void test_scanned_variants(void **state)
 	rot = pixRotate180(NULL, small);
 	assert_int_equal(ds_qr_page_code(code, sizeof(code), rot), 0);
 	assert_string_equal(code, CODE);
+	/* a coarse 100 dpi scan: 4-pixel modules */
+	PIX *coarse = pixScale(pix, 100.0f / 300.0f, 100.0f / 300.0f);
+	PIX *coarse1 = pixThresholdToBinary(coarse, 160);
+	assert_int_equal(ds_qr_page_code(code, sizeof(code), coarse), 0);
+	assert_string_equal(code, CODE);
+	assert_int_equal(ds_qr_page_code(code, sizeof(code), coarse1), 0);
+	assert_string_equal(code, CODE);
+	pixDestroy(&coarse1);
+	pixDestroy(&coarse);
 	pixDestroy(&rot);
 	pixDestroy(&small);
 	pixDestroy(&bw);
