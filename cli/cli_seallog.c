@@ -13,9 +13,12 @@ const char *ds_cli_seallog_origin(const ds_home *h)
 	return ds_config_get(h->config, "seal_log", "origin", DS_SEALLOG_DEFAULT_ORIGIN);
 }
 
+/* The key name is the origin, as C2SP tlog-checkpoint logs do: one name to
+ * configure, and `dossier verify` (which passes NULL: the checkpoint's
+ * origin) agrees with `dossier log` by construction. */
 const char *ds_cli_seallog_key_name(const ds_home *h)
 {
-	return ds_config_get(h->config, "seal_log", "key_name", ds_cli_seallog_origin(h));
+	return ds_cli_seallog_origin(h);
 }
 
 int ds_cli_seallog_pub_path(const ds_home *h, char *out, size_t n)

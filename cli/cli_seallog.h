@@ -10,7 +10,7 @@
 
 /* [seal_log] origin (default DS_SEALLOG_DEFAULT_ORIGIN). Borrowed. */
 const char *ds_cli_seallog_origin(const ds_home *h);
-/* [seal_log] key_name (default: the origin). Borrowed. */
+/* The key name of the signature lines: the origin. Borrowed. */
 const char *ds_cli_seallog_key_name(const ds_home *h);
 
 /* HOME/pki/log.pub, HOME/pki/log.key. */

@@ -50,12 +50,11 @@ static const char options[] =
 	"                        checkpoint's size)\n"
 	"  --proof FILE          a consistency proof file (verify, offline)\n"
 	"  --key PUB             the log's public key (default HOME/pki/log.pub)\n"
-	"  --key-name NAME       key name in signature lines (default [seal_log] key_name,\n"
-	"                        else the origin)\n"
+
 	"  --json                machine-readable output\n";
 
 struct opts {
-	const char *passphrase_file, *output, *seal_id, *key, *key_name, *proof;
+	const char *passphrase_file, *output, *seal_id, *key, *proof;
 	uint64_t size;
 	int json;
 };
@@ -172,7 +171,8 @@ static int load_pub(struct ds_cli *cli, ds_home *h, const struct opts *o, ds_sea
 {
 	char path[4096];
 	int err;
-	const char *name = o->key_name ? o->key_name : h ? ds_cli_seallog_key_name(h) : NULL;
+	/* Offline (no home): the key name is the checkpoint's origin. */
+	const char *name = h ? ds_cli_seallog_key_name(h) : NULL;
 
 	if (o->key != NULL)
 		err = ds_seallog_key_load_public(key, o->key, name);
@@ -423,7 +423,6 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 					      {"seal-id", required_argument, NULL, 's'},
 					      {"size", required_argument, NULL, 'n'},
 					      {"key", required_argument, NULL, 'k'},
-					      {"key-name", required_argument, NULL, 'K'},
 					      {"proof", required_argument, NULL, 'P'},
 					      {"json", no_argument, NULL, 'j'},
 					      {"help", no_argument, NULL, 'h'},
@@ -443,7 +442,6 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 				return ds_cli_failf(cli, DS_EXIT_USAGE, "--size: not a tree size: %s", optarg);
 			break;
 		case 'k': o.key = optarg; break;
-		case 'K': o.key_name = optarg; break;
 		case 'P': o.proof = optarg; break;
 		case 'j': o.json = 1; break;
 		case 'h': return ds_cli_help(&ds_cmd_log, options);
