@@ -20,7 +20,7 @@ static int run(struct ds_cli *cli, int argc, char **argv);
 const struct ds_cmd ds_cmd_log = {
 	.name = "log",
 	.usage = "checkpoint --passphrase-file F [-o FILE] [--json]"
-		 " | prove CODE [--seal-id ID] [--size N] [-o FILE] [--json]"
+		 " | prove CODE [--seal-id ID | --index I] [--size N] [-o FILE] [--json]"
 		 " | consistency OLD_SIZE NEW_SIZE [-o FILE]"
 		 " | verify OLD NEW [--proof FILE] [--key PUB]"
 		 " | audit [--key PUB] [--json]"
@@ -45,7 +45,8 @@ static const char options[] =
 	"  list [CODE]           the leaves (of one dossier)\n"
 	"  --passphrase-file F   the passphrase of pki/log.key (first line of F)\n"
 	"  -o, --output FILE     write the checkpoint or proof to FILE instead of stdout\n"
-	"  --seal-id ID          prove the leaf of this seal (default: the latest)\n"
+	"  --seal-id ID          prove the latest leaf of this seal (default: of any seal)\n"
+	"  --index I             prove leaf I (`log list CODE` shows a resealed dossier's)\n"
 	"  --size N              prove against the tree of N leaves (default: the latest\n"
 	"                        checkpoint's size)\n"
 	"  --proof FILE          a consistency proof file (verify, offline)\n"
@@ -55,8 +56,8 @@ static const char options[] =
 
 struct opts {
 	const char *passphrase_file, *output, *seal_id, *key, *proof;
-	uint64_t size;
-	int json;
+	uint64_t size, index;
+	int json, have_index;
 };
 
 static int parse_size(const char *s, uint64_t *out, int allow_zero)
@@ -138,8 +139,22 @@ static int cmd_prove(struct ds_cli *cli, ds_home *h, const struct opts *o, const
 
 	if (p == NULL)
 		return ds_cli_failf(cli, DS_EXIT_SOFTWARE, "out of memory");
-	if ((err = ds_seallog_prove(h->catalog, code, o->seal_id, o->size, p, leaf)) < 0 ||
-	    (err = ds_seallog_proof_format(&txt, p)) < 0) {
+	if (o->have_index) {
+		char owner[DS_CODE_MAX];
+		if ((err = ds_seallog_prove_index(h->catalog, o->index, o->size, p, leaf, owner)) < 0) {
+			rc = ds_cli_fail(cli, err);
+			goto done;
+		}
+		if (strcmp(owner, code) != 0) {
+			rc = ds_cli_failf(cli, DS_EXIT_FAIL, "leaf %llu is a seal of %s, not of %s",
+					  (unsigned long long)o->index, owner, code);
+			goto done;
+		}
+	} else if ((err = ds_seallog_prove(h->catalog, code, o->seal_id, o->size, p, leaf)) < 0) {
+		rc = ds_cli_fail(cli, err);
+		goto done;
+	}
+	if ((err = ds_seallog_proof_format(&txt, p)) < 0) {
 		rc = ds_cli_fail(cli, err);
 		goto done;
 	}
@@ -422,6 +437,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 					      {"output", required_argument, NULL, 'o'},
 					      {"seal-id", required_argument, NULL, 's'},
 					      {"size", required_argument, NULL, 'n'},
+					      {"index", required_argument, NULL, 'i'},
 					      {"key", required_argument, NULL, 'k'},
 					      {"proof", required_argument, NULL, 'P'},
 					      {"json", no_argument, NULL, 'j'},
@@ -440,6 +456,11 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		case 'n':
 			if (parse_size(optarg, &o.size, 0) < 0)
 				return ds_cli_failf(cli, DS_EXIT_USAGE, "--size: not a tree size: %s", optarg);
+			break;
+		case 'i':
+			if (parse_size(optarg, &o.index, 1) < 0)
+				return ds_cli_failf(cli, DS_EXIT_USAGE, "--index: not a leaf index: %s", optarg);
+			o.have_index = 1;
 			break;
 		case 'k': o.key = optarg; break;
 		case 'P': o.proof = optarg; break;

@@ -239,22 +239,19 @@ done:
 	return err;
 }
 
-int ds_seallog_prove(ds_catalog *c, const char *dossier_code, const char *seal_id, uint64_t size,
-		     struct ds_seallog_proof *out, char *leaf_out)
+static int prove_leaf(ds_catalog *c, const struct ds_seallog_leaf *leaf, uint64_t size,
+		      struct ds_seallog_proof *out, char *leaf_out)
 {
-	struct ds_seallog_leaf *leaf = NULL;
 	struct ds_seallog_checkpoint_row *row = NULL;
 	struct ds_merkle_hash *hashes = NULL, lh, root;
 	uint64_t count = 0;
 	int err, have_row = 0;
 
 	memset(out, 0, sizeof *out);
-	if ((leaf = malloc(sizeof *leaf)) == NULL || (row = malloc(sizeof *row)) == NULL) {
+	if ((row = malloc(sizeof *row)) == NULL) {
 		err = ds_error_set(DS_ENOMEM, "seal log: out of memory");
 		goto done;
 	}
-	if ((err = ds_catalog_seallog_leaf_find(c, dossier_code, seal_id, leaf)) < 0)
-		goto done;
 	if ((err = ds_catalog_seallog_size(c, &count)) < 0)
 		goto done;
 	if (size == 0) {
@@ -276,7 +273,8 @@ int ds_seallog_prove(ds_catalog *c, const char *dossier_code, const char *seal_i
 	if (leaf->index >= size) {
 		err = ds_error_set(DS_ESTATE, "seal log: the seal of %s (leaf %llu) is newer than the "
 				   "checkpoint of %llu leaves; run `dossier log checkpoint` first",
-				   dossier_code, (unsigned long long)leaf->index, (unsigned long long)size);
+				   leaf->dossier_code, (unsigned long long)leaf->index,
+				   (unsigned long long)size);
 		goto done;
 	}
 	if ((err = load_hashes(c, size, &hashes)) < 0)
@@ -309,6 +307,39 @@ done:
 		memset(out, 0, sizeof *out);
 	free(hashes);
 	free(row);
+	return err;
+}
+
+int ds_seallog_prove(ds_catalog *c, const char *dossier_code, const char *seal_id, uint64_t size,
+		     struct ds_seallog_proof *out, char *leaf_out)
+{
+	struct ds_seallog_leaf *leaf = malloc(sizeof *leaf);
+	int err;
+
+	memset(out, 0, sizeof *out);
+	if (leaf == NULL)
+		return ds_error_set(DS_ENOMEM, "seal log: out of memory");
+	if ((err = ds_catalog_seallog_leaf_find(c, dossier_code, seal_id, leaf)) == 0)
+		err = prove_leaf(c, leaf, size, out, leaf_out);
+	free(leaf);
+	return err;
+}
+
+int ds_seallog_prove_index(ds_catalog *c, uint64_t index, uint64_t size,
+			   struct ds_seallog_proof *out, char *leaf_out,
+			   char dossier_code_out[DS_CODE_MAX])
+{
+	struct ds_seallog_leaf *leaf = malloc(sizeof *leaf);
+	int err;
+
+	memset(out, 0, sizeof *out);
+	if (leaf == NULL)
+		return ds_error_set(DS_ENOMEM, "seal log: out of memory");
+	if ((err = ds_catalog_seallog_leaf_get(c, index, leaf)) == 0) {
+		if (dossier_code_out != NULL)
+			memcpy(dossier_code_out, leaf->dossier_code, sizeof leaf->dossier_code);
+		err = prove_leaf(c, leaf, size, out, leaf_out);
+	}
 	free(leaf);
 	return err;
 }

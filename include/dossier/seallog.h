@@ -209,6 +209,13 @@ int ds_seallog_checkpoint(ds_catalog *c, const ds_seallog_key *key, const char *
 int ds_seallog_prove(ds_catalog *c, const char *dossier_code, const char *seal_id, uint64_t size,
 		     struct ds_seallog_proof *out, char *leaf_out);
 
+/* The same for the leaf at `index` (a dossier sealed more than once has
+ * several: `dossier log list CODE`); its dossier code goes to
+ * dossier_code_out (may be NULL). */
+int ds_seallog_prove_index(ds_catalog *c, uint64_t index, uint64_t size,
+			   struct ds_seallog_proof *out, char *leaf_out,
+			   char dossier_code_out[DS_CODE_MAX]);
+
 /* The consistency proof between two tree sizes of the catalog's log. */
 int ds_seallog_consistency(ds_catalog *c, uint64_t old_size, uint64_t new_size,
 			   struct ds_merkle_hash *out, size_t *nout);

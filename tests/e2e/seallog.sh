@@ -110,6 +110,8 @@ ok "log verify: consistent; reversed, tampered and wrong key refused"
 "$D" log prove H00-251216-0003 > "$T/proof"
 [ "$(sed -n 1p "$T/proof")" = 2 ] || fail "leaf index"
 [ "$(sed -n 2p "$T/proof")" = 12 ] || fail "tree size"
+"$D" log prove H00-251216-0003 --index 2 | cmp -s - "$T/proof" || fail "prove --index"
+expect_fail 1 "$D" log prove H00-251216-0004 --index 2
 "$D" log prove H00-251216-0003 --json > "$T/proof.json"
 [ "$(json_get "$T/proof.json" 'd["leaf_index"]')" = 2 ] || fail "json leaf index"
 leaf="dossier-seal/1 H00-251216-0003 SEAL01 $(hash_of "sig 3") 2025-12-16T02:31:10Z"

@@ -171,6 +171,13 @@ static void test_append_prove_verify(void **state)
 	assert_int_equal(ds_seallog_prove(f->c, "HCM-251216-0004", "SEAL02", 0, p, leaf), DS_ENOTFOUND);
 	assert_int_equal(ds_seallog_prove(f->c, "HCM-251216-0003", "SEAL02", 0, p, leaf), 0);
 	assert_int_equal(ds_seallog_prove(f->c, "NOPE", NULL, 0, p, leaf), DS_ENOTFOUND);
+	{
+		char owner[DS_CODE_MAX];
+		assert_int_equal(ds_seallog_prove_index(f->c, 7, 0, p, leaf, owner), 0);
+		assert_string_equal(owner, "HCM-251216-0007");
+		assert_int_equal(p->index, 7);
+		assert_int_equal(ds_seallog_prove_index(f->c, 37, 0, p, leaf, owner), DS_ENOTFOUND);
+	}
 	/* Consistency of the two stored checkpoints. */
 	{
 		struct ds_seallog_checkpoint_row *rows = NULL;
