@@ -93,13 +93,23 @@ static int write_out(struct ds_cli *cli, const char *path, const char *text)
 
 static int cmd_checkpoint(struct ds_cli *cli, ds_home *h, const struct opts *o)
 {
+	struct ds_seallog_checkpoint_row *prev = NULL;
 	ds_seallog_key *key = NULL;
 	struct ds_checkpoint cp;
 	char *note = NULL, hex[65], detail[256];
-	int err, rc = 0;
+	int err, rc = 0, had_prev = 0;
 
 	if (o->passphrase_file == NULL)
 		return ds_cli_failf(cli, DS_EXIT_USAGE, "checkpoint needs --passphrase-file");
+	if ((prev = malloc(sizeof *prev)) == NULL)
+		return ds_cli_failf(cli, DS_EXIT_SOFTWARE, "out of memory");
+	err = ds_catalog_seallog_checkpoint_latest(h->catalog, prev);
+	if (err == 0)
+		had_prev = 1;
+	else if (err != DS_ENOTFOUND) {
+		rc = ds_cli_fail(cli, err);
+		goto done;
+	}
 	if ((err = ds_cli_seallog_load_private(h, o->passphrase_file, &key)) < 0 ||
 	    (err = ds_seallog_checkpoint(h->catalog, key, ds_cli_seallog_origin(h), ds_now(), &note,
 					 &cp)) < 0) {
@@ -107,9 +117,13 @@ static int cmd_checkpoint(struct ds_cli *cli, ds_home *h, const struct opts *o)
 		goto done;
 	}
 	hex32(cp.root.b, hex);
-	if (ds_fmt(detail, sizeof detail, "size %llu root %s", (unsigned long long)cp.size, hex) == 0 &&
-	    (err = ds_catalog_event_add(h->catalog, NULL, ds_cli_actor(NULL), "log_checkpoint",
-					detail)) < 0) {
+	if (had_prev && prev->size == cp.size) {
+		(void)fprintf(stderr, "dossier log: no seals since the checkpoint of %llu leaves; "
+			      "here it is again\n", (unsigned long long)cp.size);
+	} else if (ds_fmt(detail, sizeof detail, "size %llu root %s", (unsigned long long)cp.size,
+			  hex) == 0 &&
+		   (err = ds_catalog_event_add(h->catalog, NULL, ds_cli_actor(NULL), "log_checkpoint",
+					       detail)) < 0) {
 		rc = ds_cli_fail(cli, err);
 		goto done;
 	}
@@ -126,6 +140,7 @@ static int cmd_checkpoint(struct ds_cli *cli, ds_home *h, const struct opts *o)
 		rc = write_out(cli, o->output, note);
 	}
 done:
+	free(prev);
 	free(note);
 	ds_seallog_key_free(key);
 	return rc;

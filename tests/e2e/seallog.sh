@@ -73,8 +73,9 @@ fi
 ok "checkpoint signature verified by openssl, key id as C2SP"
 
 # Nothing new: the same checkpoint again.
-"$D" log checkpoint --passphrase-file "$T/pass" > "$T/cp1b"
+"$D" log checkpoint --passphrase-file "$T/pass" > "$T/cp1b" 2> "$T/err"
 cmp -s "$T/cp1" "$T/cp1b" || fail "unchanged log gave a new checkpoint"
+grep -q "no seals since" "$T/err" || fail "no notice for an unchanged log"
 
 append 6 12
 expect_fail 1 "$D" log prove H00-251216-0010
