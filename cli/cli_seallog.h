@@ -22,4 +22,10 @@ int ds_cli_seallog_key_path(const ds_home *h, char *out, size_t n);
 int ds_cli_seallog_load_private(const ds_home *h, const char *passphrase_file,
 				ds_seallog_key **out);
 
+/* `dossier check`'s seal log part: ds_seallog_audit (with pki/log.pub when
+ * present); a disagreement is reported as a CORRUPT finding "seal log".
+ * Returns < 0 only when the check could not run. */
+struct ds_check_opts;
+int ds_cli_seallog_check(ds_home *h, const struct ds_check_opts *o);
+
 #endif

@@ -149,6 +149,8 @@ json_get "$T/show.json" 'd["verifier_key"]' | grep -Eq '^dossier/seal-log\+[0-9a
 [ "$(json_get "$T/list.json" 'len(d)')" = 1 ] || fail "list"
 ok "audit, show, list"
 
+"$D" check > "$T/out" 2>&1 || { cat "$T/out" >&2; fail "dossier check on a sound log"; }
+
 # Someone with the catalog file rewrites a sealed leaf.
 python3 - "$DOSSIER_HOME/catalog.db" <<'PY'
 import sqlite3, sys
@@ -164,6 +166,13 @@ db.commit()
 PY
 expect_fail 1 "$D" log audit
 grep -q "audit FAILED" "$T/err" || fail "audit of a rewritten log: $(cat "$T/err")"
+set +e
+"$D" check --json > "$T/check.json" 2>"$T/err"
+rc=$?
+set -e
+[ "$rc" != 0 ] || fail "dossier check passed a rewritten seal log"
+json_get "$T/check.json" '[f for f in d["findings"] if f.get("what") == "seal log"]' | grep -q "stored hash" ||
+	fail "dossier check: no seal log finding: $(cat "$T/check.json")"
 append 13 13
 expect_fail 65 "$D" log checkpoint --passphrase-file "$T/pass"
 expect_fail 65 "$D" log prove H00-251216-0003
