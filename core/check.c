@@ -72,7 +72,7 @@ static int older_than(const char *path, int64_t age)
 static int on_blob(const char *hex, void *arg)
 {
 	struct ctx *x = arg;
-	if (bsearch(hex, x->refs, x->nrefs, sizeof x->refs[0], cmp_hex))
+	if (x->nrefs > 0 && bsearch(hex, x->refs, x->nrefs, sizeof x->refs[0], cmp_hex))
 		return 0;
 	char path[DS_PATH_MAX];
 	if (ds_store_path(x->h->store, hex, path, sizeof path) < 0)
@@ -115,7 +115,8 @@ int ds_check_catalog_store(ds_home *h, const struct ds_check_opts *o, size_t *nf
 		goto done;
 	if ((err = ds_catalog_blob_refs(h->catalog, &x.refs, &x.nrefs)) < 0)
 		goto done;
-	qsort(x.refs, x.nrefs, sizeof x.refs[0], cmp_hex);
+	if (x.nrefs > 0)
+		qsort(x.refs, x.nrefs, sizeof x.refs[0], cmp_hex);
 	for (size_t i = 0; i < x.nrefs; i++) {
 		int e = ds_store_check(h->store, x.refs[i]);
 		if (e == DS_ENOTFOUND)
