@@ -137,49 +137,46 @@ static int row_check(const struct ds_seallog_checkpoint_row *r, const ds_seallog
 	return 0;
 }
 
-int ds_seallog_checkpoint(ds_catalog *c, const ds_seallog_key *key, const char *origin,
-			  int64_t now, char **note_out, struct ds_checkpoint *cp_out)
+/* One attempt: read and check everything without holding the write lock
+ * (leaves below the log size never change, the schema sees to that), sign,
+ * then take the lock only to check that no other checkpoint was stored
+ * meanwhile and to store ours. *retry is set when one was. */
+static int checkpoint_once(ds_catalog *c, const ds_seallog_key *key, struct ds_checkpoint *cp,
+			   int64_t now, char **note_out, int *retry)
 {
-	struct ds_seallog_checkpoint_row *latest = NULL;
+	struct ds_seallog_checkpoint_row *latest = NULL, *again = NULL;
 	struct ds_merkle_hash *hashes = NULL, old_root, proof[DS_SEALLOG_PROOF_MAX];
-	struct ds_checkpoint cp, old;
+	struct ds_checkpoint old;
 	uint64_t size = 0;
-	size_t np = 0, olen;
+	size_t np = 0;
 	char *note = NULL;
-	int err, have_latest = 0, began = 0;
+	int err, have_latest = 0, have_again = 0, began = 0;
 
 	*note_out = NULL;
-	memset(&cp, 0, sizeof cp);
-	olen = strnlen(origin, sizeof cp.origin);
-	if (olen == 0 || olen >= sizeof cp.origin)
-		return ds_error_set(DS_EINVALID, "seal log: bad origin");
-	memcpy(cp.origin, origin, olen + 1);
-	if ((latest = malloc(sizeof *latest)) == NULL)
-		return ds_error_set(DS_ENOMEM, "seal log: out of memory");
-	/* One write transaction: no leaf can slip in between computing the
-	 * head and storing it. */
-	if ((err = ds_catalog_begin(c)) < 0)
+	*retry = 0;
+	if ((latest = malloc(sizeof *latest)) == NULL || (again = malloc(sizeof *again)) == NULL) {
+		err = ds_error_set(DS_ENOMEM, "seal log: out of memory");
 		goto done;
-	began = 1;
+	}
+	err = ds_catalog_seallog_checkpoint_latest(c, latest);
+	if (err == DS_ENOTFOUND)
+		ds_error_clear();
+	else if (err < 0)
+		goto done;
+	else
+		have_latest = 1;
+	/* The size after the checkpoint was read: never below it. */
 	if ((err = ds_catalog_seallog_size(c, &size)) < 0)
 		goto done;
-	err = ds_catalog_seallog_checkpoint_latest(c, latest);
-	if (err == DS_ENOTFOUND) {
-		ds_error_clear();
-	} else if (err < 0) {
-		goto done;
-	} else {
-		have_latest = 1;
-	}
 	if ((err = load_hashes(c, size, &hashes)) < 0)
 		goto done;
 	if (have_latest) {
 		/* Check the latest checkpoint, then that the log still extends it. */
 		if ((err = row_check(latest, key, &old)) < 0)
 			goto done;
-		if (strcmp(old.origin, cp.origin) != 0) {
+		if (strcmp(old.origin, cp->origin) != 0) {
 			err = ds_error_set(DS_EINVALID, "seal log: origin \"%s\" differs from the stored "
-					   "checkpoints' \"%s\"", cp.origin, old.origin);
+					   "checkpoints' \"%s\"", cp->origin, old.origin);
 			goto done;
 		}
 		if (latest->size > size) {
@@ -203,40 +200,78 @@ int ds_seallog_checkpoint(ds_catalog *c, const ds_seallog_key *key, const char *
 				goto done;
 			}
 			memcpy(note, latest->note, nl + 1);
-			cp = old;
+			*cp = old;
 			goto done;
 		}
 	}
-	if ((err = ds_merkle_root(&cp.root, hashes, size)) < 0)
+	if ((err = ds_merkle_root(&cp->root, hashes, size)) < 0)
 		goto done;
-	cp.size = size;
+	cp->size = size;
 	if (have_latest) {
 		if ((err = ds_merkle_consistency_proof(proof, &np, hashes, size, latest->size)) < 0 ||
-		    (err = ds_merkle_consistency_verify(latest->size, size, &old_root, &cp.root, proof,
+		    (err = ds_merkle_consistency_verify(latest->size, size, &old_root, &cp->root, proof,
 							np)) < 0)
 			goto done;
 	}
-	if ((err = ds_checkpoint_sign(&note, NULL, &cp, key)) < 0)
+	if ((err = ds_checkpoint_sign(&note, NULL, cp, key)) < 0)
 		goto done;
-	if ((err = ds_catalog_seallog_checkpoint_add(c, size, cp.root.b, note, now)) < 0)
+	if ((err = ds_catalog_begin(c)) < 0)
 		goto done;
-done:
-	if (began) {
-		if (err < 0)
-			ds_catalog_rollback(c);
-		else
-			err = ds_catalog_commit(c);
+	began = 1;
+	err = ds_catalog_seallog_checkpoint_latest(c, again);
+	if (err == DS_ENOTFOUND)
+		ds_error_clear();
+	else if (err < 0)
+		goto done;
+	else
+		have_again = 1;
+	if (have_again != have_latest || (have_again && again->size != latest->size)) {
+		*retry = 1; /* another checkpoint was stored meanwhile: start over */
+		err = 0;
+		goto done;
 	}
-	if (err == 0) {
+	if ((err = ds_catalog_seallog_checkpoint_add(c, size, cp->root.b, note, now)) < 0)
+		goto done;
+	if ((err = ds_catalog_commit(c)) == 0)
+		began = 0;
+done:
+	if (began)
+		ds_catalog_rollback(c);
+	if (err == 0 && !*retry) {
 		*note_out = note;
 		note = NULL; /* transferred */
-		if (cp_out != NULL)
-			*cp_out = cp;
 	}
 	free(note);
 	free(hashes);
+	free(again);
 	free(latest);
 	return err;
+}
+
+int ds_seallog_checkpoint(ds_catalog *c, const ds_seallog_key *key, const char *origin,
+			  int64_t now, char **note_out, struct ds_checkpoint *cp_out)
+{
+	struct ds_checkpoint cp;
+	size_t olen;
+	int err, retry = 0;
+
+	*note_out = NULL;
+	memset(&cp, 0, sizeof cp);
+	olen = strnlen(origin, sizeof cp.origin);
+	if (olen == 0 || olen >= sizeof cp.origin)
+		return ds_error_set(DS_EINVALID, "seal log: bad origin");
+	memcpy(cp.origin, origin, olen + 1);
+	for (int attempt = 0; attempt < 5; attempt++) {
+		if ((err = checkpoint_once(c, key, &cp, now, note_out, &retry)) < 0)
+			return err;
+		if (!retry) {
+			if (cp_out != NULL)
+				*cp_out = cp;
+			return 0;
+		}
+	}
+	return ds_error_set(DS_EBUSY, "seal log: checkpoints keep being stored by another process; "
+			    "try again");
 }
 
 static int prove_leaf(ds_catalog *c, const struct ds_seallog_leaf *leaf, uint64_t size,

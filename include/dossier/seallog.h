@@ -192,8 +192,9 @@ int ds_seallog_append(ds_catalog *c, const char *dossier_code, const char *seal_
  * checking that the new tree is consistent with the latest stored
  * checkpoint (recomputing both heads from the leaves, each leaf hash from
  * its text). When the log has not grown since the latest checkpoint, that
- * checkpoint is returned and nothing is signed. Takes the catalog's write
- * lock itself: call it outside a transaction. DS_ECORRUPT when the stored
+ * checkpoint is returned and nothing is signed. Holds the catalog's write
+ * lock only to store the checkpoint (reading and signing happen before),
+ * so call it outside a transaction. DS_ECORRUPT when the stored
  * leaves no longer give the latest checkpoint (nothing is signed then),
  * DS_EINVALID when `origin` differs from the stored checkpoints'.
  * *note_out is malloc'd. */

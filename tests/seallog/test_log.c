@@ -394,6 +394,60 @@ static void test_concurrent_appends(void **state)
 	assert_int_equal(ds_seallog_audit(f->c, f->sk, &n, NULL), 0);
 }
 
+/* Processes sealing and signing checkpoints at once: every checkpoint
+ * stored is consistent with the others and the log audits clean. */
+static void test_concurrent_checkpoints(void **state)
+{
+	struct fx *f = *state;
+	enum { PROCS = 3, ROUNDS = 4, EACH = 6 };
+	pid_t pids[PROCS];
+	struct ds_seallog_checkpoint_row *rows = NULL;
+	size_t nrows = 0;
+	uint64_t n = 0;
+
+	for (int p = 0; p < PROCS; p++) {
+		pids[p] = fork();
+		assert_true(pids[p] >= 0);
+		if (pids[p] == 0) {
+			ds_catalog *c = NULL;
+			int rc = 0;
+			if (ds_catalog_open(&c, f->db, 0) < 0)
+				_exit(2);
+			for (int r = 0; r < ROUNDS && rc == 0; r++) {
+				for (int i = 0; i < EACH && rc == 0; i++) {
+					char code[64], hex[65];
+					code_of(code, 1000 * (p + 1) + 10 * r + i);
+					hex_of(hex, i);
+					rc = ds_seallog_append(c, code, "SEAL01", hex, 1765852267 + i, NULL) < 0;
+				}
+				char *note = NULL;
+				struct ds_checkpoint cp;
+				if (rc == 0 && ds_seallog_checkpoint(c, f->sk, ORIGIN, 1765852300 + r, &note, &cp) < 0) {
+					fprintf(stderr, "child %d: %s\n", p, ds_error_last());
+					rc = 1;
+				}
+				free(note);
+			}
+			ds_catalog_free(c);
+			_exit(rc);
+		}
+	}
+	for (int p = 0; p < PROCS; p++) {
+		int st = 0;
+		assert_int_equal(waitpid(pids[p], &st, 0), pids[p]);
+		assert_true(WIFEXITED(st));
+		assert_int_equal(WEXITSTATUS(st), 0);
+	}
+	assert_int_equal(ds_catalog_seallog_checkpoint_list(f->c, &rows, &nrows), 0);
+	assert_true(nrows >= 2);
+	for (size_t i = 1; i < nrows; i++)
+		assert_true(rows[i].size > rows[i - 1].size);
+	assert_int_equal(rows[nrows - 1].size, PROCS * ROUNDS * EACH);
+	free(rows);
+	assert_int_equal(ds_seallog_audit(f->c, f->sk, &n, &nrows), 0);
+	assert_int_equal(n, PROCS * ROUNDS * EACH);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -403,6 +457,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_forked_history, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_checks_signatures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_appends, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_checkpoints, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
