@@ -463,8 +463,10 @@ int ds_seallog_audit(ds_catalog *c, const ds_seallog_key *key, uint64_t *nleaves
 		*ncheckpoints = 0;
 	if (a == NULL)
 		return ds_error_set(DS_ENOMEM, "seal log: out of memory");
-	if ((err = ds_catalog_seallog_size(c, &count)) < 0 ||
-	    (err = ds_catalog_seallog_checkpoint_list(c, &cps, &n)) < 0)
+	/* Checkpoints first: a checkpoint never exceeds the log, and the log
+	 * only grows, so every checkpoint read is within the size read after. */
+	if ((err = ds_catalog_seallog_checkpoint_list(c, &cps, &n)) < 0 ||
+	    (err = ds_catalog_seallog_size(c, &count)) < 0)
 		goto done;
 	a->cps = cps;
 	a->ncps = n;
