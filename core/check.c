@@ -41,10 +41,10 @@ static int cmp_hex(const void *a, const void *b) { return strcmp(a, b); }
 static int sqlite_checks(struct ctx *x)
 {
 	sqlite3_stmt *st = NULL;
-	int err, rc;
+	int err;
 	if ((err = ds_catalog__prepare(x->h->catalog, &st, "PRAGMA integrity_check")) < 0)
 		return err;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *r = (const char *)sqlite3_column_text(st, 0);
 		if (r && strcmp(r, "ok") != 0)
 			finding(x, DS_FINDING_CORRUPT, "catalog.db", r);
@@ -52,7 +52,7 @@ static int sqlite_checks(struct ctx *x)
 	sqlite3_finalize(st);
 	if ((err = ds_catalog__prepare(x->h->catalog, &st, "PRAGMA foreign_key_check")) < 0)
 		return err;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (sqlite3_step(st) == SQLITE_ROW) {
 		char detail[256];
 		ds_fmt(detail, sizeof detail, "row %lld of %s names a missing %s row",
 		       (long long)sqlite3_column_int64(st, 1), sqlite3_column_text(st, 0),
