@@ -57,7 +57,7 @@ int ds_cli_seallog_check(ds_home *h, const struct ds_check_opts *o)
 	int err;
 
 	if (ds_cli_seallog_pub_path(h, path, sizeof path) == 0 && access(path, F_OK) == 0 &&
-	    (err = ds_seallog_key_load_public(&key, path, ds_cli_seallog_key_name(h))) < 0) {
+	    ds_seallog_key_load_public(&key, path, ds_cli_seallog_key_name(h)) < 0) {
 		if (o->on_finding != NULL)
 			o->on_finding(o->arg, DS_FINDING_CORRUPT, "seal log key", ds_error_last());
 		return 0;
