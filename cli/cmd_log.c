@@ -19,7 +19,7 @@ static int run(struct ds_cli *cli, int argc, char **argv);
 
 const struct ds_cmd ds_cmd_log = {
 	.name = "log",
-	.usage = "checkpoint --passphrase-file F [-o FILE] [--json]"
+	.usage = "checkpoint --passphrase-file F | --passphrase-fd N [-o FILE] [--json]"
 		 " | prove CODE [--seal-id ID | --index I] [--size N] [-o FILE] [--json]"
 		 " | consistency OLD_SIZE NEW_SIZE [-o FILE]"
 		 " | verify OLD NEW [--proof FILE] [--key PUB]"
@@ -44,6 +44,7 @@ static const char options[] =
 	"  show                  the latest checkpoint, the log size, the verifier key\n"
 	"  list [CODE]           the leaves (of one dossier)\n"
 	"  --passphrase-file F   the passphrase of pki/log.key (first line of F)\n"
+	"  --passphrase-fd N     … or read from file descriptor N\n"
 	"  -o, --output FILE     write the checkpoint or proof to FILE instead of stdout\n"
 	"  --seal-id ID          prove the latest leaf of this seal (default: of any seal)\n"
 	"  --index I             prove leaf I (`log list CODE` shows a resealed dossier's)\n"
@@ -100,7 +101,8 @@ static int cmd_checkpoint(struct ds_cli *cli, ds_home *h, const struct opts *o)
 	int err, rc = 0, had_prev = 0;
 
 	if (o->passphrase_file == NULL)
-		return ds_cli_failf(cli, DS_EXIT_USAGE, "checkpoint needs --passphrase-file");
+		return ds_cli_failf(cli, DS_EXIT_USAGE,
+				    "checkpoint needs --passphrase-file or --passphrase-fd");
 	if ((prev = malloc(sizeof *prev)) == NULL)
 		return ds_cli_failf(cli, DS_EXIT_SOFTWARE, "out of memory");
 	err = ds_catalog_seallog_checkpoint_latest(h->catalog, prev);
@@ -449,6 +451,7 @@ static int cmd_list(struct ds_cli *cli, ds_home *h, const struct opts *o, const 
 static int run(struct ds_cli *cli, int argc, char **argv)
 {
 	static const struct option lopts[] = {{"passphrase-file", required_argument, NULL, 'p'},
+					      {"passphrase-fd", required_argument, NULL, 'F'},
 					      {"output", required_argument, NULL, 'o'},
 					      {"seal-id", required_argument, NULL, 's'},
 					      {"size", required_argument, NULL, 'n'},
@@ -459,6 +462,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 					      {"help", no_argument, NULL, 'h'},
 					      {0}};
 	struct opts o = {0};
+	char fdpath[32];
 	ds_home *h = NULL;
 	const char *sub;
 	int c, err, rc = 0, nargs, offline;
@@ -466,6 +470,15 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "ho:", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'p': o.passphrase_file = optarg; break;
+		case 'F': {
+			uint64_t fd = 0;
+			if (parse_size(optarg, &fd, 1) < 0 || fd > 1023 ||
+			    ds_fmt(fdpath, sizeof fdpath, "/dev/fd/%llu", (unsigned long long)fd) < 0)
+				return ds_cli_failf(cli, DS_EXIT_USAGE, "--passphrase-fd: not a descriptor: %s",
+						    optarg);
+			o.passphrase_file = fdpath;
+			break;
+		}
 		case 'o': o.output = optarg; break;
 		case 's': o.seal_id = optarg; break;
 		case 'n':

@@ -76,6 +76,8 @@ ok "checkpoint signature verified by openssl, key id as C2SP"
 "$D" log checkpoint --passphrase-file "$T/pass" > "$T/cp1b" 2> "$T/err"
 cmp -s "$T/cp1" "$T/cp1b" || fail "unchanged log gave a new checkpoint"
 grep -q "no seals since" "$T/err" || fail "no notice for an unchanged log"
+"$D" log checkpoint --passphrase-fd 3 3< "$T/pass" 2>/dev/null | cmp -s - "$T/cp1" || fail "--passphrase-fd"
+expect_fail 77 "$D" log checkpoint --passphrase-fd 3 3< "$T/wrong"
 
 append 6 12
 expect_fail 1 "$D" log prove H00-251216-0010
