@@ -229,6 +229,46 @@ static int read_note(struct ds_cli *cli, const char *path, const ds_seallog_key 
 	return rc;
 }
 
+/* verify OLD NEW --proof P: everything from files, through the library's
+ * offline check (the same one an auditor's own tool would make). */
+static int verify_offline(struct ds_cli *cli, ds_home *h, const struct opts *o,
+			  const char *old_path, const char *new_path)
+{
+	unsigned char *a = NULL, *b = NULL, *p = NULL;
+	size_t al = 0, bl = 0, pl = 0;
+	char keypath[4096], reason[DS_SEALLOG_REASON_MAX];
+	const char *key = o->key;
+	int err, rc = 0;
+
+	if (key == NULL) {
+		if ((err = ds_cli_seallog_pub_path(h, keypath, sizeof keypath)) < 0)
+			return ds_cli_fail(cli, err);
+		key = keypath;
+	}
+	if ((err = ds_file_read(old_path, DS_SEALLOG_NOTE_MAX, &a, &al)) < 0 ||
+	    (err = ds_file_read(new_path, DS_SEALLOG_NOTE_MAX, &b, &bl)) < 0 ||
+	    (err = ds_file_read(o->proof, DS_SEALLOG_PROOF_TEXT_MAX, &p, &pl)) < 0) {
+		rc = ds_cli_fail(cli, err);
+		goto done;
+	}
+	err = ds_seallog_verify_consistency((const char *)a, al, (const char *)b, bl, key,
+					    h ? ds_cli_seallog_key_name(h) : NULL, (const char *)p, pl,
+					    reason, sizeof reason);
+	if (err == DS_ESIG || err == DS_EINVALID) {
+		rc = ds_cli_failf(cli, err == DS_ESIG ? DS_EXIT_FAIL : DS_EXIT_DATAERR,
+				  "NOT consistent: %s and %s: %s", old_path, new_path, reason);
+	} else if (err < 0) {
+		rc = ds_cli_fail(cli, err);
+	} else {
+		printf("consistent: %s -> %s (proof %s)\n", old_path, new_path, o->proof);
+	}
+done:
+	free(a);
+	free(b);
+	free(p);
+	return rc;
+}
+
 static int cmd_verify(struct ds_cli *cli, ds_home *h, const struct opts *o, const char *old_path,
 		      const char *new_path)
 {
@@ -238,6 +278,8 @@ static int cmd_verify(struct ds_cli *cli, ds_home *h, const struct opts *o, cons
 	size_t np = 0;
 	int err, rc;
 
+	if (o->proof != NULL)
+		return verify_offline(cli, h, o, old_path, new_path);
 	memset(&a, 0, sizeof a);
 	memset(&b, 0, sizeof b);
 	if ((rc = load_pub(cli, h, o, &key)) != 0)
@@ -254,35 +296,7 @@ static int cmd_verify(struct ds_cli *cli, ds_home *h, const struct opts *o, cons
 				  old_path, (unsigned long long)a.size, new_path, (unsigned long long)b.size);
 		goto done;
 	}
-	if (o->proof != NULL) {
-		struct ds_seallog_cproof *cp = malloc(sizeof *cp);
-		unsigned char *text = NULL;
-		size_t len = 0;
-		char reason[DS_SEALLOG_REASON_MAX];
-		if (cp == NULL || (err = ds_file_read(o->proof, DS_SEALLOG_PROOF_TEXT_MAX, &text, &len)) < 0) {
-			rc = cp ? ds_cli_fail(cli, err) : DS_EXIT_SOFTWARE;
-			free(cp);
-			goto done;
-		}
-		err = ds_seallog_cproof_parse(cp, (const char *)text, len, reason, sizeof reason);
-		free(text);
-		if (err < 0) {
-			free(cp);
-			rc = ds_cli_failf(cli, DS_EXIT_DATAERR, "%s: %s", o->proof, reason);
-			goto done;
-		}
-		if (cp->old_size != a.size || cp->new_size != b.size) {
-			rc = ds_cli_failf(cli, DS_EXIT_FAIL, "%s: a proof from %llu to %llu leaves, the "
-					  "checkpoints have %llu and %llu", o->proof,
-					  (unsigned long long)cp->old_size, (unsigned long long)cp->new_size,
-					  (unsigned long long)a.size, (unsigned long long)b.size);
-			free(cp);
-			goto done;
-		}
-		np = cp->n;
-		memcpy(proof, cp->hash, np * sizeof proof[0]);
-		free(cp);
-	} else if ((err = ds_seallog_consistency(h->catalog, a.size, b.size, proof, &np)) < 0) {
+	if ((err = ds_seallog_consistency(h->catalog, a.size, b.size, proof, &np)) < 0) {
 		rc = ds_cli_fail(cli, err);
 		goto done;
 	}
