@@ -13,5 +13,9 @@
 #include "dossier/scanner.h"
 #include "dossier/intake.h"
 #include "dossier/signer.h"
+#include "dossier/qr.h"
+#include "dossier/receipt.h"
+#include "dossier/inbox.h"
+#include "dossier/catalog_daemon.h"
 
 #endif
