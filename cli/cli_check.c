@@ -1,9 +1,11 @@
 /* Module checks gathered for `dossier check`. */
 #include "cli_check.h"
+#include "cli_seallog.h"
 
 int ds_cli_check_modules(ds_home *h, const struct ds_check_opts *o)
 {
-	(void)h;
-	(void)o;
-	return 0; /* archive and seal log checks are added as those modules land */
+	int err;
+	if ((err = ds_cli_seallog_check(h, o)) < 0)
+		return err;
+	return 0; /* archive checks are added as that module lands */
 }

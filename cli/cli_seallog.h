@@ -10,7 +10,7 @@
 
 /* [seal_log] origin (default DS_SEALLOG_DEFAULT_ORIGIN). Borrowed. */
 const char *ds_cli_seallog_origin(const ds_home *h);
-/* [seal_log] key_name (default: the origin). Borrowed. */
+/* The key name of the signature lines: the origin. Borrowed. */
 const char *ds_cli_seallog_key_name(const ds_home *h);
 
 /* HOME/pki/log.pub, HOME/pki/log.key. */
@@ -21,5 +21,11 @@ int ds_cli_seallog_key_path(const ds_home *h, char *out, size_t n);
  * (wiped after use). */
 int ds_cli_seallog_load_private(const ds_home *h, const char *passphrase_file,
 				ds_seallog_key **out);
+
+/* `dossier check`'s seal log part: ds_seallog_audit (with pki/log.pub when
+ * present); a disagreement is reported as a CORRUPT finding "seal log".
+ * Returns < 0 only when the check could not run. */
+struct ds_check_opts;
+int ds_cli_seallog_check(ds_home *h, const struct ds_check_opts *o);
 
 #endif

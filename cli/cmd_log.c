@@ -19,8 +19,8 @@ static int run(struct ds_cli *cli, int argc, char **argv);
 
 const struct ds_cmd ds_cmd_log = {
 	.name = "log",
-	.usage = "checkpoint --passphrase-file F [-o FILE] [--json]"
-		 " | prove CODE [--seal-id ID] [--size N] [-o FILE] [--json]"
+	.usage = "checkpoint --passphrase-file F | --passphrase-fd N [-o FILE] [--json]"
+		 " | prove CODE [--seal-id ID | --index I] [--size N] [-o FILE] [--json]"
 		 " | consistency OLD_SIZE NEW_SIZE [-o FILE]"
 		 " | verify OLD NEW [--proof FILE] [--key PUB]"
 		 " | audit [--key PUB] [--json]"
@@ -44,20 +44,21 @@ static const char options[] =
 	"  show                  the latest checkpoint, the log size, the verifier key\n"
 	"  list [CODE]           the leaves (of one dossier)\n"
 	"  --passphrase-file F   the passphrase of pki/log.key (first line of F)\n"
+	"  --passphrase-fd N     … or read from file descriptor N\n"
 	"  -o, --output FILE     write the checkpoint or proof to FILE instead of stdout\n"
-	"  --seal-id ID          prove the leaf of this seal (default: the latest)\n"
+	"  --seal-id ID          prove the latest leaf of this seal (default: of any seal)\n"
+	"  --index I             prove leaf I (`log list CODE` shows a resealed dossier's)\n"
 	"  --size N              prove against the tree of N leaves (default: the latest\n"
 	"                        checkpoint's size)\n"
 	"  --proof FILE          a consistency proof file (verify, offline)\n"
 	"  --key PUB             the log's public key (default HOME/pki/log.pub)\n"
-	"  --key-name NAME       key name in signature lines (default [seal_log] key_name,\n"
-	"                        else the origin)\n"
+
 	"  --json                machine-readable output\n";
 
 struct opts {
-	const char *passphrase_file, *output, *seal_id, *key, *key_name, *proof;
-	uint64_t size;
-	int json;
+	const char *passphrase_file, *output, *seal_id, *key, *proof;
+	uint64_t size, index;
+	int json, have_index;
 };
 
 static int parse_size(const char *s, uint64_t *out, int allow_zero)
@@ -93,13 +94,24 @@ static int write_out(struct ds_cli *cli, const char *path, const char *text)
 
 static int cmd_checkpoint(struct ds_cli *cli, ds_home *h, const struct opts *o)
 {
+	struct ds_seallog_checkpoint_row *prev = NULL;
 	ds_seallog_key *key = NULL;
 	struct ds_checkpoint cp;
 	char *note = NULL, hex[65], detail[256];
-	int err, rc = 0;
+	int err, rc = 0, had_prev = 0;
 
 	if (o->passphrase_file == NULL)
-		return ds_cli_failf(cli, DS_EXIT_USAGE, "checkpoint needs --passphrase-file");
+		return ds_cli_failf(cli, DS_EXIT_USAGE,
+				    "checkpoint needs --passphrase-file or --passphrase-fd");
+	if ((prev = malloc(sizeof *prev)) == NULL)
+		return ds_cli_failf(cli, DS_EXIT_SOFTWARE, "out of memory");
+	err = ds_catalog_seallog_checkpoint_latest(h->catalog, prev);
+	if (err == 0)
+		had_prev = 1;
+	else if (err != DS_ENOTFOUND) {
+		rc = ds_cli_fail(cli, err);
+		goto done;
+	}
 	if ((err = ds_cli_seallog_load_private(h, o->passphrase_file, &key)) < 0 ||
 	    (err = ds_seallog_checkpoint(h->catalog, key, ds_cli_seallog_origin(h), ds_now(), &note,
 					 &cp)) < 0) {
@@ -107,9 +119,13 @@ static int cmd_checkpoint(struct ds_cli *cli, ds_home *h, const struct opts *o)
 		goto done;
 	}
 	hex32(cp.root.b, hex);
-	if (ds_fmt(detail, sizeof detail, "size %llu root %s", (unsigned long long)cp.size, hex) == 0 &&
-	    (err = ds_catalog_event_add(h->catalog, NULL, ds_cli_actor(NULL), "log_checkpoint",
-					detail)) < 0) {
+	if (had_prev && prev->size == cp.size) {
+		(void)fprintf(stderr, "dossier log: no seals since the checkpoint of %llu leaves; "
+			      "here it is again\n", (unsigned long long)cp.size);
+	} else if (ds_fmt(detail, sizeof detail, "size %llu root %s", (unsigned long long)cp.size,
+			  hex) == 0 &&
+		   (err = ds_catalog_event_add(h->catalog, NULL, ds_cli_actor(NULL), "log_checkpoint",
+					       detail)) < 0) {
 		rc = ds_cli_fail(cli, err);
 		goto done;
 	}
@@ -126,6 +142,7 @@ static int cmd_checkpoint(struct ds_cli *cli, ds_home *h, const struct opts *o)
 		rc = write_out(cli, o->output, note);
 	}
 done:
+	free(prev);
 	free(note);
 	ds_seallog_key_free(key);
 	return rc;
@@ -139,8 +156,22 @@ static int cmd_prove(struct ds_cli *cli, ds_home *h, const struct opts *o, const
 
 	if (p == NULL)
 		return ds_cli_failf(cli, DS_EXIT_SOFTWARE, "out of memory");
-	if ((err = ds_seallog_prove(h->catalog, code, o->seal_id, o->size, p, leaf)) < 0 ||
-	    (err = ds_seallog_proof_format(&txt, p)) < 0) {
+	if (o->have_index) {
+		char owner[DS_CODE_MAX];
+		if ((err = ds_seallog_prove_index(h->catalog, o->index, o->size, p, leaf, owner)) < 0) {
+			rc = ds_cli_fail(cli, err);
+			goto done;
+		}
+		if (strcmp(owner, code) != 0) {
+			rc = ds_cli_failf(cli, DS_EXIT_FAIL, "leaf %llu is a seal of %s, not of %s",
+					  (unsigned long long)o->index, owner, code);
+			goto done;
+		}
+	} else if ((err = ds_seallog_prove(h->catalog, code, o->seal_id, o->size, p, leaf)) < 0) {
+		rc = ds_cli_fail(cli, err);
+		goto done;
+	}
+	if ((err = ds_seallog_proof_format(&txt, p)) < 0) {
 		rc = ds_cli_fail(cli, err);
 		goto done;
 	}
@@ -172,7 +203,8 @@ static int load_pub(struct ds_cli *cli, ds_home *h, const struct opts *o, ds_sea
 {
 	char path[4096];
 	int err;
-	const char *name = o->key_name ? o->key_name : h ? ds_cli_seallog_key_name(h) : NULL;
+	/* Offline (no home): the key name is the checkpoint's origin. */
+	const char *name = h ? ds_cli_seallog_key_name(h) : NULL;
 
 	if (o->key != NULL)
 		err = ds_seallog_key_load_public(key, o->key, name);
@@ -197,6 +229,46 @@ static int read_note(struct ds_cli *cli, const char *path, const ds_seallog_key 
 	return rc;
 }
 
+/* verify OLD NEW --proof P: everything from files, through the library's
+ * offline check (the same one an auditor's own tool would make). */
+static int verify_offline(struct ds_cli *cli, ds_home *h, const struct opts *o,
+			  const char *old_path, const char *new_path)
+{
+	unsigned char *a = NULL, *b = NULL, *p = NULL;
+	size_t al = 0, bl = 0, pl = 0;
+	char keypath[4096], reason[DS_SEALLOG_REASON_MAX];
+	const char *key = o->key;
+	int err, rc = 0;
+
+	if (key == NULL) {
+		if ((err = ds_cli_seallog_pub_path(h, keypath, sizeof keypath)) < 0)
+			return ds_cli_fail(cli, err);
+		key = keypath;
+	}
+	if ((err = ds_file_read(old_path, DS_SEALLOG_NOTE_MAX, &a, &al)) < 0 ||
+	    (err = ds_file_read(new_path, DS_SEALLOG_NOTE_MAX, &b, &bl)) < 0 ||
+	    (err = ds_file_read(o->proof, DS_SEALLOG_PROOF_TEXT_MAX, &p, &pl)) < 0) {
+		rc = ds_cli_fail(cli, err);
+		goto done;
+	}
+	err = ds_seallog_verify_consistency((const char *)a, al, (const char *)b, bl, key,
+					    h ? ds_cli_seallog_key_name(h) : NULL, (const char *)p, pl,
+					    reason, sizeof reason);
+	if (err == DS_ESIG || err == DS_EINVALID) {
+		rc = ds_cli_failf(cli, err == DS_ESIG ? DS_EXIT_FAIL : DS_EXIT_DATAERR,
+				  "NOT consistent: %s and %s: %s", old_path, new_path, reason);
+	} else if (err < 0) {
+		rc = ds_cli_fail(cli, err);
+	} else {
+		printf("consistent: %s -> %s (proof %s)\n", old_path, new_path, o->proof);
+	}
+done:
+	free(a);
+	free(b);
+	free(p);
+	return rc;
+}
+
 static int cmd_verify(struct ds_cli *cli, ds_home *h, const struct opts *o, const char *old_path,
 		      const char *new_path)
 {
@@ -206,6 +278,8 @@ static int cmd_verify(struct ds_cli *cli, ds_home *h, const struct opts *o, cons
 	size_t np = 0;
 	int err, rc;
 
+	if (o->proof != NULL)
+		return verify_offline(cli, h, o, old_path, new_path);
 	memset(&a, 0, sizeof a);
 	memset(&b, 0, sizeof b);
 	if ((rc = load_pub(cli, h, o, &key)) != 0)
@@ -222,35 +296,7 @@ static int cmd_verify(struct ds_cli *cli, ds_home *h, const struct opts *o, cons
 				  old_path, (unsigned long long)a.size, new_path, (unsigned long long)b.size);
 		goto done;
 	}
-	if (o->proof != NULL) {
-		struct ds_seallog_cproof *cp = malloc(sizeof *cp);
-		unsigned char *text = NULL;
-		size_t len = 0;
-		char reason[DS_SEALLOG_REASON_MAX];
-		if (cp == NULL || (err = ds_file_read(o->proof, DS_SEALLOG_PROOF_TEXT_MAX, &text, &len)) < 0) {
-			rc = cp ? ds_cli_fail(cli, err) : DS_EXIT_SOFTWARE;
-			free(cp);
-			goto done;
-		}
-		err = ds_seallog_cproof_parse(cp, (const char *)text, len, reason, sizeof reason);
-		free(text);
-		if (err < 0) {
-			free(cp);
-			rc = ds_cli_failf(cli, DS_EXIT_DATAERR, "%s: %s", o->proof, reason);
-			goto done;
-		}
-		if (cp->old_size != a.size || cp->new_size != b.size) {
-			rc = ds_cli_failf(cli, DS_EXIT_FAIL, "%s: a proof from %llu to %llu leaves, the "
-					  "checkpoints have %llu and %llu", o->proof,
-					  (unsigned long long)cp->old_size, (unsigned long long)cp->new_size,
-					  (unsigned long long)a.size, (unsigned long long)b.size);
-			free(cp);
-			goto done;
-		}
-		np = cp->n;
-		memcpy(proof, cp->hash, np * sizeof proof[0]);
-		free(cp);
-	} else if ((err = ds_seallog_consistency(h->catalog, a.size, b.size, proof, &np)) < 0) {
+	if ((err = ds_seallog_consistency(h->catalog, a.size, b.size, proof, &np)) < 0) {
 		rc = ds_cli_fail(cli, err);
 		goto done;
 	}
@@ -419,16 +465,18 @@ static int cmd_list(struct ds_cli *cli, ds_home *h, const struct opts *o, const 
 static int run(struct ds_cli *cli, int argc, char **argv)
 {
 	static const struct option lopts[] = {{"passphrase-file", required_argument, NULL, 'p'},
+					      {"passphrase-fd", required_argument, NULL, 'F'},
 					      {"output", required_argument, NULL, 'o'},
 					      {"seal-id", required_argument, NULL, 's'},
 					      {"size", required_argument, NULL, 'n'},
+					      {"index", required_argument, NULL, 'i'},
 					      {"key", required_argument, NULL, 'k'},
-					      {"key-name", required_argument, NULL, 'K'},
 					      {"proof", required_argument, NULL, 'P'},
 					      {"json", no_argument, NULL, 'j'},
 					      {"help", no_argument, NULL, 'h'},
 					      {0}};
 	struct opts o = {0};
+	char fdpath[32];
 	ds_home *h = NULL;
 	const char *sub;
 	int c, err, rc = 0, nargs, offline;
@@ -436,14 +484,27 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "ho:", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'p': o.passphrase_file = optarg; break;
+		case 'F': {
+			uint64_t fd = 0;
+			if (parse_size(optarg, &fd, 1) < 0 || fd > 1023 ||
+			    ds_fmt(fdpath, sizeof fdpath, "/dev/fd/%llu", (unsigned long long)fd) < 0)
+				return ds_cli_failf(cli, DS_EXIT_USAGE, "--passphrase-fd: not a descriptor: %s",
+						    optarg);
+			o.passphrase_file = fdpath;
+			break;
+		}
 		case 'o': o.output = optarg; break;
 		case 's': o.seal_id = optarg; break;
 		case 'n':
 			if (parse_size(optarg, &o.size, 0) < 0)
 				return ds_cli_failf(cli, DS_EXIT_USAGE, "--size: not a tree size: %s", optarg);
 			break;
+		case 'i':
+			if (parse_size(optarg, &o.index, 1) < 0)
+				return ds_cli_failf(cli, DS_EXIT_USAGE, "--index: not a leaf index: %s", optarg);
+			o.have_index = 1;
+			break;
 		case 'k': o.key = optarg; break;
-		case 'K': o.key_name = optarg; break;
 		case 'P': o.proof = optarg; break;
 		case 'j': o.json = 1; break;
 		case 'h': return ds_cli_help(&ds_cmd_log, options);

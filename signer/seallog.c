@@ -137,49 +137,46 @@ static int row_check(const struct ds_seallog_checkpoint_row *r, const ds_seallog
 	return 0;
 }
 
-int ds_seallog_checkpoint(ds_catalog *c, const ds_seallog_key *key, const char *origin,
-			  int64_t now, char **note_out, struct ds_checkpoint *cp_out)
+/* One attempt: read and check everything without holding the write lock
+ * (leaves below the log size never change, the schema sees to that), sign,
+ * then take the lock only to check that no other checkpoint was stored
+ * meanwhile and to store ours. *retry is set when one was. */
+static int checkpoint_once(ds_catalog *c, const ds_seallog_key *key, struct ds_checkpoint *cp,
+			   int64_t now, char **note_out, int *retry)
 {
-	struct ds_seallog_checkpoint_row *latest = NULL;
+	struct ds_seallog_checkpoint_row *latest = NULL, *again = NULL;
 	struct ds_merkle_hash *hashes = NULL, old_root, proof[DS_SEALLOG_PROOF_MAX];
-	struct ds_checkpoint cp, old;
+	struct ds_checkpoint old;
 	uint64_t size = 0;
-	size_t np = 0, olen;
+	size_t np = 0;
 	char *note = NULL;
-	int err, have_latest = 0, began = 0;
+	int err, have_latest = 0, have_again = 0, began = 0;
 
 	*note_out = NULL;
-	memset(&cp, 0, sizeof cp);
-	olen = strnlen(origin, sizeof cp.origin);
-	if (olen == 0 || olen >= sizeof cp.origin)
-		return ds_error_set(DS_EINVALID, "seal log: bad origin");
-	memcpy(cp.origin, origin, olen + 1);
-	if ((latest = malloc(sizeof *latest)) == NULL)
-		return ds_error_set(DS_ENOMEM, "seal log: out of memory");
-	/* One write transaction: no leaf can slip in between computing the
-	 * head and storing it. */
-	if ((err = ds_catalog_begin(c)) < 0)
+	*retry = 0;
+	if ((latest = malloc(sizeof *latest)) == NULL || (again = malloc(sizeof *again)) == NULL) {
+		err = ds_error_set(DS_ENOMEM, "seal log: out of memory");
 		goto done;
-	began = 1;
+	}
+	err = ds_catalog_seallog_checkpoint_latest(c, latest);
+	if (err == DS_ENOTFOUND)
+		ds_error_clear();
+	else if (err < 0)
+		goto done;
+	else
+		have_latest = 1;
+	/* The size after the checkpoint was read: never below it. */
 	if ((err = ds_catalog_seallog_size(c, &size)) < 0)
 		goto done;
-	err = ds_catalog_seallog_checkpoint_latest(c, latest);
-	if (err == DS_ENOTFOUND) {
-		ds_error_clear();
-	} else if (err < 0) {
-		goto done;
-	} else {
-		have_latest = 1;
-	}
 	if ((err = load_hashes(c, size, &hashes)) < 0)
 		goto done;
 	if (have_latest) {
 		/* Check the latest checkpoint, then that the log still extends it. */
 		if ((err = row_check(latest, key, &old)) < 0)
 			goto done;
-		if (strcmp(old.origin, cp.origin) != 0) {
+		if (strcmp(old.origin, cp->origin) != 0) {
 			err = ds_error_set(DS_EINVALID, "seal log: origin \"%s\" differs from the stored "
-					   "checkpoints' \"%s\"", cp.origin, old.origin);
+					   "checkpoints' \"%s\"", cp->origin, old.origin);
 			goto done;
 		}
 		if (latest->size > size) {
@@ -203,58 +200,93 @@ int ds_seallog_checkpoint(ds_catalog *c, const ds_seallog_key *key, const char *
 				goto done;
 			}
 			memcpy(note, latest->note, nl + 1);
-			cp = old;
+			*cp = old;
 			goto done;
 		}
 	}
-	if ((err = ds_merkle_root(&cp.root, hashes, size)) < 0)
+	if ((err = ds_merkle_root(&cp->root, hashes, size)) < 0)
 		goto done;
-	cp.size = size;
+	cp->size = size;
 	if (have_latest) {
 		if ((err = ds_merkle_consistency_proof(proof, &np, hashes, size, latest->size)) < 0 ||
-		    (err = ds_merkle_consistency_verify(latest->size, size, &old_root, &cp.root, proof,
+		    (err = ds_merkle_consistency_verify(latest->size, size, &old_root, &cp->root, proof,
 							np)) < 0)
 			goto done;
 	}
-	if ((err = ds_checkpoint_sign(&note, NULL, &cp, key)) < 0)
+	if ((err = ds_checkpoint_sign(&note, NULL, cp, key)) < 0)
 		goto done;
-	if ((err = ds_catalog_seallog_checkpoint_add(c, size, cp.root.b, note, now)) < 0)
+	if ((err = ds_catalog_begin(c)) < 0)
 		goto done;
-done:
-	if (began) {
-		if (err < 0)
-			ds_catalog_rollback(c);
-		else
-			err = ds_catalog_commit(c);
+	began = 1;
+	err = ds_catalog_seallog_checkpoint_latest(c, again);
+	if (err == DS_ENOTFOUND)
+		ds_error_clear();
+	else if (err < 0)
+		goto done;
+	else
+		have_again = 1;
+	if (have_again != have_latest || (have_again && again->size != latest->size)) {
+		*retry = 1; /* another checkpoint was stored meanwhile: start over */
+		err = 0;
+		goto done;
 	}
-	if (err == 0) {
+	if ((err = ds_catalog_seallog_checkpoint_add(c, size, cp->root.b, note, now)) < 0)
+		goto done;
+	if ((err = ds_catalog_commit(c)) == 0)
+		began = 0;
+done:
+	if (began)
+		ds_catalog_rollback(c);
+	if (err == 0 && !*retry) {
 		*note_out = note;
 		note = NULL; /* transferred */
-		if (cp_out != NULL)
-			*cp_out = cp;
 	}
 	free(note);
 	free(hashes);
+	free(again);
 	free(latest);
 	return err;
 }
 
-int ds_seallog_prove(ds_catalog *c, const char *dossier_code, const char *seal_id, uint64_t size,
-		     struct ds_seallog_proof *out, char *leaf_out)
+int ds_seallog_checkpoint(ds_catalog *c, const ds_seallog_key *key, const char *origin,
+			  int64_t now, char **note_out, struct ds_checkpoint *cp_out)
 {
-	struct ds_seallog_leaf *leaf = NULL;
+	struct ds_checkpoint cp;
+	size_t olen;
+	int err, retry = 0;
+
+	*note_out = NULL;
+	memset(&cp, 0, sizeof cp);
+	olen = strnlen(origin, sizeof cp.origin);
+	if (olen == 0 || olen >= sizeof cp.origin)
+		return ds_error_set(DS_EINVALID, "seal log: bad origin");
+	memcpy(cp.origin, origin, olen + 1);
+	for (int attempt = 0; attempt < 5; attempt++) {
+		if ((err = checkpoint_once(c, key, &cp, now, note_out, &retry)) < 0)
+			return err;
+		if (!retry) {
+			if (cp_out != NULL)
+				*cp_out = cp;
+			return 0;
+		}
+	}
+	return ds_error_set(DS_EBUSY, "seal log: checkpoints keep being stored by another process; "
+			    "try again");
+}
+
+static int prove_leaf(ds_catalog *c, const struct ds_seallog_leaf *leaf, uint64_t size,
+		      struct ds_seallog_proof *out, char *leaf_out)
+{
 	struct ds_seallog_checkpoint_row *row = NULL;
 	struct ds_merkle_hash *hashes = NULL, lh, root;
 	uint64_t count = 0;
 	int err, have_row = 0;
 
 	memset(out, 0, sizeof *out);
-	if ((leaf = malloc(sizeof *leaf)) == NULL || (row = malloc(sizeof *row)) == NULL) {
+	if ((row = malloc(sizeof *row)) == NULL) {
 		err = ds_error_set(DS_ENOMEM, "seal log: out of memory");
 		goto done;
 	}
-	if ((err = ds_catalog_seallog_leaf_find(c, dossier_code, seal_id, leaf)) < 0)
-		goto done;
 	if ((err = ds_catalog_seallog_size(c, &count)) < 0)
 		goto done;
 	if (size == 0) {
@@ -276,7 +308,8 @@ int ds_seallog_prove(ds_catalog *c, const char *dossier_code, const char *seal_i
 	if (leaf->index >= size) {
 		err = ds_error_set(DS_ESTATE, "seal log: the seal of %s (leaf %llu) is newer than the "
 				   "checkpoint of %llu leaves; run `dossier log checkpoint` first",
-				   dossier_code, (unsigned long long)leaf->index, (unsigned long long)size);
+				   leaf->dossier_code, (unsigned long long)leaf->index,
+				   (unsigned long long)size);
 		goto done;
 	}
 	if ((err = load_hashes(c, size, &hashes)) < 0)
@@ -309,6 +342,39 @@ done:
 		memset(out, 0, sizeof *out);
 	free(hashes);
 	free(row);
+	return err;
+}
+
+int ds_seallog_prove(ds_catalog *c, const char *dossier_code, const char *seal_id, uint64_t size,
+		     struct ds_seallog_proof *out, char *leaf_out)
+{
+	struct ds_seallog_leaf *leaf = malloc(sizeof *leaf);
+	int err;
+
+	memset(out, 0, sizeof *out);
+	if (leaf == NULL)
+		return ds_error_set(DS_ENOMEM, "seal log: out of memory");
+	if ((err = ds_catalog_seallog_leaf_find(c, dossier_code, seal_id, leaf)) == 0)
+		err = prove_leaf(c, leaf, size, out, leaf_out);
+	free(leaf);
+	return err;
+}
+
+int ds_seallog_prove_index(ds_catalog *c, uint64_t index, uint64_t size,
+			   struct ds_seallog_proof *out, char *leaf_out,
+			   char dossier_code_out[DS_CODE_MAX])
+{
+	struct ds_seallog_leaf *leaf = malloc(sizeof *leaf);
+	int err;
+
+	memset(out, 0, sizeof *out);
+	if (leaf == NULL)
+		return ds_error_set(DS_ENOMEM, "seal log: out of memory");
+	if ((err = ds_catalog_seallog_leaf_get(c, index, leaf)) == 0) {
+		if (dossier_code_out != NULL)
+			memcpy(dossier_code_out, leaf->dossier_code, sizeof leaf->dossier_code);
+		err = prove_leaf(c, leaf, size, out, leaf_out);
+	}
 	free(leaf);
 	return err;
 }
@@ -397,8 +463,10 @@ int ds_seallog_audit(ds_catalog *c, const ds_seallog_key *key, uint64_t *nleaves
 		*ncheckpoints = 0;
 	if (a == NULL)
 		return ds_error_set(DS_ENOMEM, "seal log: out of memory");
-	if ((err = ds_catalog_seallog_size(c, &count)) < 0 ||
-	    (err = ds_catalog_seallog_checkpoint_list(c, &cps, &n)) < 0)
+	/* Checkpoints first: a checkpoint never exceeds the log, and the log
+	 * only grows, so every checkpoint read is within the size read after. */
+	if ((err = ds_catalog_seallog_checkpoint_list(c, &cps, &n)) < 0 ||
+	    (err = ds_catalog_seallog_size(c, &count)) < 0)
 		goto done;
 	a->cps = cps;
 	a->ncps = n;

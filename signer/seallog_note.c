@@ -433,6 +433,45 @@ int ds_seallog_key_vkey(const ds_seallog_key *k, char *out, size_t n)
 
 /* ---- notes ---- */
 
+/* Well-formed UTF-8 (no overlong forms, surrogates or code points above
+ * U+10FFFF), as C2SP requires of a note. */
+static int utf8_ok(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		unsigned char c = s[i];
+		size_t n;
+		uint32_t cp;
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return 0;
+		}
+		if (len - i <= n)
+			return 0;
+		for (size_t k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+			return 0;
+		i += n + 1;
+	}
+	return 1;
+}
+
 /* Splits a note into text (up to and including the LF before the last blank
  * line) and the signature block; checks the characters of the whole note. */
 static int note_split(const char *note, size_t len, size_t *text_len, char *reason, size_t rn)
@@ -456,6 +495,10 @@ static int note_split(const char *note, size_t len, size_t *text_len, char *reas
 		}
 		if (i + 1 < len && c == '\n' && note[i + 1] == '\n')
 			split = i;
+	}
+	if (!utf8_ok((const unsigned char *)note, len)) {
+		ds_seallog__reason(reason, rn, "note is not UTF-8");
+		return ds_error_set(DS_EINVALID, "checkpoint: note is not well-formed UTF-8");
 	}
 	if (split == SIZE_MAX || split == 0) {
 		ds_seallog__reason(reason, rn, "note has no signature block");

@@ -192,8 +192,9 @@ int ds_seallog_append(ds_catalog *c, const char *dossier_code, const char *seal_
  * checking that the new tree is consistent with the latest stored
  * checkpoint (recomputing both heads from the leaves, each leaf hash from
  * its text). When the log has not grown since the latest checkpoint, that
- * checkpoint is returned and nothing is signed. Takes the catalog's write
- * lock itself: call it outside a transaction. DS_ECORRUPT when the stored
+ * checkpoint is returned and nothing is signed. Holds the catalog's write
+ * lock only to store the checkpoint (reading and signing happen before),
+ * so call it outside a transaction. DS_ECORRUPT when the stored
  * leaves no longer give the latest checkpoint (nothing is signed then),
  * DS_EINVALID when `origin` differs from the stored checkpoints'.
  * *note_out is malloc'd. */
@@ -208,6 +209,13 @@ int ds_seallog_checkpoint(ds_catalog *c, const ds_seallog_key *key, const char *
  * bytes) receives the leaf text. */
 int ds_seallog_prove(ds_catalog *c, const char *dossier_code, const char *seal_id, uint64_t size,
 		     struct ds_seallog_proof *out, char *leaf_out);
+
+/* The same for the leaf at `index` (a dossier sealed more than once has
+ * several: `dossier log list CODE`); its dossier code goes to
+ * dossier_code_out (may be NULL). */
+int ds_seallog_prove_index(ds_catalog *c, uint64_t index, uint64_t size,
+			   struct ds_seallog_proof *out, char *leaf_out,
+			   char dossier_code_out[DS_CODE_MAX]);
 
 /* The consistency proof between two tree sizes of the catalog's log. */
 int ds_seallog_consistency(ds_catalog *c, uint64_t old_size, uint64_t new_size,

@@ -73,8 +73,11 @@ fi
 ok "checkpoint signature verified by openssl, key id as C2SP"
 
 # Nothing new: the same checkpoint again.
-"$D" log checkpoint --passphrase-file "$T/pass" > "$T/cp1b"
+"$D" log checkpoint --passphrase-file "$T/pass" > "$T/cp1b" 2> "$T/err"
 cmp -s "$T/cp1" "$T/cp1b" || fail "unchanged log gave a new checkpoint"
+grep -q "no seals since" "$T/err" || fail "no notice for an unchanged log"
+"$D" log checkpoint --passphrase-fd 3 3< "$T/pass" 2>/dev/null | cmp -s - "$T/cp1" || fail "--passphrase-fd"
+expect_fail 77 "$D" log checkpoint --passphrase-fd 3 3< "$T/wrong"
 
 append 6 12
 expect_fail 1 "$D" log prove H00-251216-0010
@@ -110,6 +113,8 @@ ok "log verify: consistent; reversed, tampered and wrong key refused"
 "$D" log prove H00-251216-0003 > "$T/proof"
 [ "$(sed -n 1p "$T/proof")" = 2 ] || fail "leaf index"
 [ "$(sed -n 2p "$T/proof")" = 12 ] || fail "tree size"
+"$D" log prove H00-251216-0003 --index 2 | cmp -s - "$T/proof" || fail "prove --index"
+expect_fail 1 "$D" log prove H00-251216-0004 --index 2
 "$D" log prove H00-251216-0003 --json > "$T/proof.json"
 [ "$(json_get "$T/proof.json" 'd["leaf_index"]')" = 2 ] || fail "json leaf index"
 leaf="dossier-seal/1 H00-251216-0003 SEAL01 $(hash_of "sig 3") 2025-12-16T02:31:10Z"
@@ -146,6 +151,8 @@ json_get "$T/show.json" 'd["verifier_key"]' | grep -Eq '^dossier/seal-log\+[0-9a
 [ "$(json_get "$T/list.json" 'len(d)')" = 1 ] || fail "list"
 ok "audit, show, list"
 
+"$D" check > "$T/out" 2>&1 || { cat "$T/out" >&2; fail "dossier check on a sound log"; }
+
 # Someone with the catalog file rewrites a sealed leaf.
 python3 - "$DOSSIER_HOME/catalog.db" <<'PY'
 import sqlite3, sys
@@ -161,6 +168,13 @@ db.commit()
 PY
 expect_fail 1 "$D" log audit
 grep -q "audit FAILED" "$T/err" || fail "audit of a rewritten log: $(cat "$T/err")"
+set +e
+"$D" check --json > "$T/check.json" 2>"$T/err"
+rc=$?
+set -e
+[ "$rc" != 0 ] || fail "dossier check passed a rewritten seal log"
+json_get "$T/check.json" '[f for f in d["findings"] if f.get("what") == "seal log"]' | grep -q "stored hash" ||
+	fail "dossier check: no seal log finding: $(cat "$T/check.json")"
 append 13 13
 expect_fail 65 "$D" log checkpoint --passphrase-file "$T/pass"
 expect_fail 65 "$D" log prove H00-251216-0003

@@ -288,6 +288,25 @@ static void test_checkpoint_malformed(void **state)
 		if (rc == 0)
 			fail_msg("malformed note %zu accepted", i);
 	}
+	/* UTF-8: fine in extension lines, but only well-formed. */
+	{
+		static const char *const utf8_bad[] = {
+			"\xff", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x80",
+		};
+		char buf[256];
+		int w = snprintf(buf, sizeof buf, "o\n1\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n"
+				 "Nguy\xe1\xbb\x85n V\xc4\x83n An \xf0\x9f\x93\x9c\n\n\xe2\x80\x94 o AAAAAAE=\n");
+		assert_true(w > 0 && (size_t)w < sizeof buf);
+		assert_int_equal(ds_checkpoint_parse(&got, buf, (size_t)w, NULL, 0), 0);
+		for (size_t i = 0; i < sizeof utf8_bad / sizeof utf8_bad[0]; i++) {
+			w = snprintf(buf, sizeof buf, "o\n1\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n"
+				     "ext %s\n\n\xe2\x80\x94 o AAAAAAE=\n", utf8_bad[i]);
+			assert_true(w > 0 && (size_t)w < sizeof buf);
+			if (ds_checkpoint_parse(&got, buf, (size_t)w, reason, sizeof reason) != DS_EINVALID)
+				fail_msg("ill-formed UTF-8 %zu accepted", i);
+			assert_string_equal(reason, "note is not UTF-8");
+		}
+	}
 	/* Parse-only accepts a well-formed body with any signature lines. */
 	{
 		const char *ok = "o\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n\n\xe2\x80\x94 o AAAAAAE=\n";
