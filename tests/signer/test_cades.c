@@ -82,7 +82,7 @@ static int setup(void **state)
 		      P("port"), (char *)NULL);
 		_exit(127);
 	}
-	for (int i = 0; i < 200; i++) {
+	for (int i = 0; i < 600; i++) {
 		FILE *pf = fopen(P("port"), "r");
 		unsigned port = 0;
 		if (pf) {
