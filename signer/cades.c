@@ -8,6 +8,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include "dossier/clock.h"
 #include "dossier/error.h"
 #include "signer/signer_int.h"
 
@@ -119,7 +120,7 @@ int ds_cades_sign(ds_signer *s, const unsigned char *data, size_t len,
 	}
 	if ((err = ds_signer__pss(CMS_SignerInfo_get0_pkey_ctx(si), s->key)) < 0)
 		goto done;
-	st = ASN1_TIME_set(NULL, (time_t)(opts->signing_time ? opts->signing_time : (int64_t)time(NULL)));
+	st = ASN1_TIME_set(NULL, (time_t)(opts->signing_time ? opts->signing_time : ds_now()));
 	if (!st || !CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, st->type, st, -1)) {
 		err = ds_error_set_openssl(DS_ECRYPTO, "signing-time");
 		goto done;

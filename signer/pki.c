@@ -14,6 +14,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
+#include "dossier/clock.h"
 #include "dossier/error.h"
 #include "signer/signer_int.h"
 
@@ -224,7 +225,7 @@ static int make_cert(X509 **out, const struct ds_cert_req *req, EVP_PKEY *subjec
 	X509 *x = X509_new();
 	X509_NAME *n = X509_NAME_new();
 	int err = 0;
-	int64_t nb = req->not_before ? req->not_before : (int64_t)time(NULL) - 60;
+	int64_t nb = req->not_before ? req->not_before : ds_now() - 60;
 	int days = req->days > 0 ? req->days : (req->kind == DS_CERT_CA ? 3650 : 1095);
 	int64_t na = req->not_after ? req->not_after : nb + (int64_t)days * 86400;
 
@@ -406,7 +407,7 @@ int ds_pki_crl(const char *ca_key_path, const char *ca_cert_path, const char *ca
 	int err;
 
 	if (this_update == 0)
-		this_update = (int64_t)time(NULL);
+		this_update = ds_now();
 	if (next_update == 0)
 		next_update = this_update + 30 * 86400;
 	if ((err = ds_signer__cert_read(&ca, ca_cert_path)) < 0)
@@ -545,7 +546,7 @@ static int check_x509(X509 *x, STACK_OF(X509) *untrusted, const char *what,
 		err = ds_error_set_openssl(DS_ECRYPTO, "verification context");
 		goto done;
 	}
-	X509_STORE_CTX_set_time(ctx, 0, (time_t)(now ? now : (int64_t)time(NULL)));
+	X509_STORE_CTX_set_time(ctx, 0, (time_t)(now ? now : ds_now()));
 	if (crls) {
 		X509_STORE_CTX_set0_crls(ctx, crls);
 		X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_CRL_CHECK);

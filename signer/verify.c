@@ -12,6 +12,7 @@
 #include <openssl/ts.h>
 #include <openssl/x509v3.h>
 
+#include "dossier/clock.h"
 #include "dossier/error.h"
 #include "signer/signer_int.h"
 
@@ -269,7 +270,7 @@ int ds_cades_verify(const unsigned char *p7s, size_t p7s_len, const unsigned cha
 	r->indication = DS_TOTAL_PASSED;
 	if (!opts)
 		opts = &defaults;
-	int64_t now = opts->now ? opts->now : (int64_t)time(NULL);
+	int64_t now = opts->now ? opts->now : ds_now();
 	if (p7s_len > DS_P7S_MAX)
 		return ds_error_set(DS_ETOOBIG, "signature larger than %u bytes", DS_P7S_MAX);
 	if (len > (size_t)INT32_MAX)
