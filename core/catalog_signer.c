@@ -152,11 +152,15 @@ static int grow(void **arr, size_t *cap, size_t n, size_t elem)
 	if (n < *cap)
 		return 0;
 	size_t nc = *cap ? *cap * 2 : 8, bytes;
-	if (__builtin_mul_overflow(nc, elem, &bytes))
-		return ds_error_set(DS_ETOOBIG, "too many rows");
+	if (__builtin_mul_overflow(nc, elem, &bytes)) {
+		ds_error_set(DS_ETOOBIG, "too many rows");
+		return DS_ETOOBIG;
+	}
 	void *p = realloc(*arr, bytes);
-	if (!p)
-		return ds_error_set(DS_ENOMEM, "out of memory");
+	if (!p) {
+		ds_error_set(DS_ENOMEM, "out of memory");
+		return DS_ENOMEM;
+	}
 	*arr = p;
 	*cap = nc;
 	return 0;

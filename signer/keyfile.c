@@ -382,6 +382,8 @@ int ds_signer__certs_read(STACK_OF(X509) **out, const char *path)
 	*out = NULL;
 	if ((err = ds_signer__read_file(path, DS_CERT_FILE_MAX, &buf, &len)) < 0)
 		return err;
+	if (!buf)
+		return DS_EIO;
 	sk = sk_X509_new_null();
 	bio = BIO_new_mem_buf(buf, (int)len);
 	if (!sk || !bio) {

@@ -203,6 +203,8 @@ static int read_pubkey(EVP_PKEY **out, const char *path)
 	int err = ds_signer__read_file(path, DS_KEY_FILE_MAX, &buf, &len);
 	if (err < 0)
 		return err;
+	if (!buf)
+		return DS_EIO;
 	if (strstr((char *)buf, "-----BEGIN PUBLIC KEY-----")) {
 		b = BIO_new_mem_buf(buf, (int)len);
 		k = b ? PEM_read_bio_PUBKEY(b, NULL, NULL, NULL) : NULL;
@@ -337,10 +339,12 @@ int ds_pki_issue(const char *ca_key_path, const char *ca_cert_path, const char *
 		err = ds_error_set(DS_EINVALID, "%s does not match %s", ca_key_path, ca_cert_path);
 		goto done;
 	}
+	if (!req->pubkey_path && !key_path) {
+		err = ds_error_set(DS_EINVALID, "no key path and no public key given");
+		goto done;
+	}
 	if (req->pubkey_path)
 		err = read_pubkey(&k, req->pubkey_path);
-	else if (!key_path)
-		err = ds_error_set(DS_EINVALID, "no key path and no public key given");
 	else
 		err = key_generate(&k, req->alg);
 	if (err < 0)
@@ -357,7 +361,7 @@ int ds_pki_issue(const char *ca_key_path, const char *ca_cert_path, const char *
 	if (serial_out && (err = ds_signer__serial_hex(X509_get0_serialNumber(x), serial_out)) < 0)
 		goto done;
 done:
-	if (err < 0 && wrote_key)
+	if (err < 0 && wrote_key && key_path)
 		unlink(key_path);
 	EVP_PKEY_free(ca_key);
 	EVP_PKEY_free(k);
@@ -484,6 +488,10 @@ static int load_crls(STACK_OF(X509_CRL) **out, const char *path)
 	int err = ds_signer__read_file(path, DS_CERT_FILE_MAX * 16, &buf, &len);
 	if (err < 0)
 		goto done;
+	if (!buf) {
+		err = DS_EIO;
+		goto done;
+	}
 	b = BIO_new_mem_buf(buf, (int)len);
 	if (!sk || !b) {
 		err = ds_error_set(DS_ENOMEM, "out of memory");
