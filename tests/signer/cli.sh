@@ -61,6 +61,10 @@ D pki issue approver alice --department STNMT --passphrase-file "$T/pp" >"$T/ali
 alice=$(tail -n 1 "$T/alice")
 [ "$alice" = "$T/home/pki/approvers/alice.pem" ] && ok "issue approver prints the cert last" || bad "issue approver: $alice"
 D pki issue approver bob --department STNMT --passphrase-file "$T/pp" >/dev/null
+# the new key's passphrase from a descriptor, the CA's from a file
+D pki issue approver carol --department STNMT --passphrase-fd 3 --ca-passphrase-file "$T/pp" 3<"$T/bad" >"$T/carol"
+must "passphrase from a descriptor protects the key" openssl pkey -in "$T/home/pki/approvers/carol.key" -passin "file:$T/bad" -noout
+mustexit 64 "no --passphrase (argv) option" D pki issue approver dave --department STNMT --passphrase xyz
 
 must "approver add" D approver add alice --cert "$alice" --seal STNMT-1
 must "approver list" sh -c "'$DOSSIER' --home '$T/home' approver list --seal STNMT-1 | grep -q alice"
