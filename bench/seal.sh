@@ -11,7 +11,7 @@ runs=${3:-200}
 here=$(cd "$(dirname "$0")/.." && pwd)
 case $build in /*) ;; *) build=$here/$build ;; esac
 D=$build/dossier
-B=$build/bench/ds_bench_seal
+B=$build/bench/seal
 T=$(mktemp -d /tmp/ds-bench-seal-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 umask 077
