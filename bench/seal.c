@@ -1,6 +1,6 @@
 /* Seals per second in one process: ds_cades_sign at B-B (which verifies
  * what it signed before returning), key unlocked once.
- * usage: ds_bench_seal KEY CERT PASSFILE MANIFEST SECONDS [OUT.p7s] */
+ * usage: bench/seal KEY CERT PASSFILE MANIFEST SECONDS [OUT.p7s] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
