@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "dossier/signer.h"
@@ -24,16 +24,26 @@ static const char root_pem[] =
 	"Yend3HIRNaAEpqnsBmnp+aMXWS8ucJYLgg==\n"
 	"-----END CERTIFICATE-----\n";
 
+static char trust[64];
+
+static void remove_trust(void)
+{
+	unlink(trust);
+}
+
 static const unsigned char manifest[] = "fuzz manifest\n";
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char trust[64];
+	/* a real file: the library opens certificates with O_NOFOLLOW, which
+	 * /proc/self/fd links would fail */
 	if (!trust[0]) {
-		int fd = memfd_create("root", MFD_CLOEXEC);
+		snprintf(trust, sizeof trust, "/tmp/ds-cades-fuzz-root-XXXXXX");
+		int fd = mkstemp(trust);
 		if (fd < 0 || write(fd, root_pem, sizeof root_pem - 1) != (ssize_t)(sizeof root_pem - 1))
-			return 0;
-		snprintf(trust, sizeof trust, "/proc/self/fd/%d", fd);
+			abort();
+		close(fd);
+		atexit(remove_trust);
 	}
 	struct ds_verify_opts vo = {.trust_pem_path = trust};
 	struct ds_cades_report r;
