@@ -311,7 +311,7 @@ static int cmd_revoke(struct ds_cli *cli, ds_home *h, struct opts *o, const char
 		}
 	}
 	r.revoked_at = ds_now();
-	if (o->at && (err = ds_time_parse(o->at, &r.revoked_at)) < 0)
+	if (o->at && ds_time_parse(o->at, &r.revoked_at) < 0)
 		return ds_cli_failf(cli, DS_EXIT_USAGE, "--at '%s' is not an RFC 3339 time", o->at);
 	r.reason = o->reason;
 	if ((err = ds_fmt(r.actor, sizeof r.actor, "%s", ds_cli_actor(NULL))) < 0)

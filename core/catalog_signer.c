@@ -6,6 +6,7 @@
 
 #include "core/catalog_int.h"
 #include "dossier/catalog_signer.h"
+#include "dossier/clock.h"
 #include "dossier/error.h"
 
 const char ds_catalog__schema_signer[] =
@@ -97,7 +98,7 @@ int ds_catalog_seal_add(ds_catalog *c, const struct ds_seal *s)
 	bind_text(st, 9, s->cert_sha256);
 	bind_text(st, 10, s->cert_serial);
 	sqlite3_bind_int64(st, 11, s->not_after);
-	sqlite3_bind_int64(st, 12, s->created_at ? s->created_at : (int64_t)time(NULL));
+	sqlite3_bind_int64(st, 12, s->created_at ? s->created_at : ds_now());
 	err = step_done(c, st, "adding a seal");
 	if (err == DS_EEXISTS)
 		err = ds_error_set(DS_EEXISTS, "seal %s already exists", s->seal_id);
@@ -151,11 +152,15 @@ static int grow(void **arr, size_t *cap, size_t n, size_t elem)
 	if (n < *cap)
 		return 0;
 	size_t nc = *cap ? *cap * 2 : 8, bytes;
-	if (__builtin_mul_overflow(nc, elem, &bytes))
-		return ds_error_set(DS_ETOOBIG, "too many rows");
+	if (__builtin_mul_overflow(nc, elem, &bytes)) {
+		ds_error_set(DS_ETOOBIG, "too many rows");
+		return DS_ETOOBIG;
+	}
 	void *p = realloc(*arr, bytes);
-	if (!p)
-		return ds_error_set(DS_ENOMEM, "out of memory");
+	if (!p) {
+		ds_error_set(DS_ENOMEM, "out of memory");
+		return DS_ENOMEM;
+	}
 	*arr = p;
 	*cap = nc;
 	return 0;
@@ -219,7 +224,7 @@ int ds_catalog_approver_add(ds_catalog *c, const struct ds_approver *a)
 	bind_text(st, 5, a->cert_serial);
 	bind_text(st, 6, a->subject);
 	sqlite3_bind_int64(st, 7, a->not_after);
-	sqlite3_bind_int64(st, 8, a->added_at ? a->added_at : (int64_t)time(NULL));
+	sqlite3_bind_int64(st, 8, a->added_at ? a->added_at : ds_now());
 	err = step_done(c, st, "listing an approver");
 	sqlite3_finalize(st);
 	return err;

@@ -13,6 +13,8 @@
 #include "dossier/scanner.h"
 #include "dossier/intake.h"
 #include "dossier/signer.h"
+#include "dossier/pki.h"
+#include "dossier/catalog_signer.h"
 #include "dossier/qr.h"
 #include "dossier/receipt.h"
 #include "dossier/inbox.h"

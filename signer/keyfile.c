@@ -171,24 +171,65 @@ done:
 	return err;
 }
 
+/* Opens a key file without following a symbolic link and checks the mode
+ * on the descriptor it then reads, so the file checked is the file read. */
 static int key_file_open_checked(const char *path, unsigned char **buf, size_t *len)
 {
 	struct stat st;
-	int err;
+	int fd, err = 0;
+	unsigned char *b = NULL;
+	size_t got = 0;
 
-	if (lstat(path, &st) != 0)
+	*buf = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			return ds_error_set(DS_EPERM, "%s: a key file may not be a symbolic link", path);
 		return ds_error_set_errno(errno == ENOENT ? DS_ENOTFOUND : DS_EIO, errno, "%s", path);
-	if (S_ISLNK(st.st_mode))
-		return ds_error_set(DS_EPERM, "%s: a key file may not be a symbolic link", path);
-	if ((st.st_mode & 077) != 0)
-		return ds_error_set(DS_EPERM,
-				    "%s: key file is accessible by group or others (mode %o; want 0600)",
-				    path, (unsigned)(st.st_mode & 07777));
-	err = ds_signer__read_file(path, DS_KEY_FILE_MAX, buf, len);
-	if (err < 0)
-		return err;
-	/* re-check after opening: the file could have been swapped */
-	return 0;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		err = ds_error_set(DS_EIO, "%s: not a regular file", path);
+		goto done;
+	}
+	if ((st.st_mode & 077) != 0) {
+		err = ds_error_set(DS_EPERM,
+				   "%s: key file is accessible by group or others (mode %o; want 0600)",
+				   path, (unsigned)(st.st_mode & 07777));
+		goto done;
+	}
+	if ((uint64_t)st.st_size > DS_KEY_FILE_MAX) {
+		err = ds_error_set(DS_ETOOBIG, "%s: larger than %u bytes", path, DS_KEY_FILE_MAX);
+		goto done;
+	}
+	b = malloc((size_t)st.st_size + 1);
+	if (!b) {
+		err = ds_error_set(DS_ENOMEM, "%s: out of memory", path);
+		goto done;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, b + got, (size_t)st.st_size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err = ds_error_set_errno(DS_EIO, errno, "%s", path);
+			goto done;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	b[got] = '\0';
+	*buf = b;
+	*len = got;
+	b = NULL; /* transferred */
+done:
+	if (b) {
+		OPENSSL_cleanse(b, (size_t)st.st_size);
+		free(b);
+	}
+	close(fd);
+	return err;
 }
 
 struct pass_cb {
@@ -341,6 +382,8 @@ int ds_signer__certs_read(STACK_OF(X509) **out, const char *path)
 	*out = NULL;
 	if ((err = ds_signer__read_file(path, DS_CERT_FILE_MAX, &buf, &len)) < 0)
 		return err;
+	if (!buf)
+		return DS_EIO;
 	sk = sk_X509_new_null();
 	bio = BIO_new_mem_buf(buf, (int)len);
 	if (!sk || !bio) {

@@ -14,6 +14,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
+#include "dossier/clock.h"
 #include "dossier/error.h"
 #include "signer/signer_int.h"
 
@@ -202,6 +203,8 @@ static int read_pubkey(EVP_PKEY **out, const char *path)
 	int err = ds_signer__read_file(path, DS_KEY_FILE_MAX, &buf, &len);
 	if (err < 0)
 		return err;
+	if (!buf)
+		return DS_EIO;
 	if (strstr((char *)buf, "-----BEGIN PUBLIC KEY-----")) {
 		b = BIO_new_mem_buf(buf, (int)len);
 		k = b ? PEM_read_bio_PUBKEY(b, NULL, NULL, NULL) : NULL;
@@ -224,7 +227,7 @@ static int make_cert(X509 **out, const struct ds_cert_req *req, EVP_PKEY *subjec
 	X509 *x = X509_new();
 	X509_NAME *n = X509_NAME_new();
 	int err = 0;
-	int64_t nb = req->not_before ? req->not_before : (int64_t)time(NULL) - 60;
+	int64_t nb = req->not_before ? req->not_before : ds_now() - 60;
 	int days = req->days > 0 ? req->days : (req->kind == DS_CERT_CA ? 3650 : 1095);
 	int64_t na = req->not_after ? req->not_after : nb + (int64_t)days * 86400;
 
@@ -336,10 +339,12 @@ int ds_pki_issue(const char *ca_key_path, const char *ca_cert_path, const char *
 		err = ds_error_set(DS_EINVALID, "%s does not match %s", ca_key_path, ca_cert_path);
 		goto done;
 	}
+	if (!req->pubkey_path && !key_path) {
+		err = ds_error_set(DS_EINVALID, "no key path and no public key given");
+		goto done;
+	}
 	if (req->pubkey_path)
 		err = read_pubkey(&k, req->pubkey_path);
-	else if (!key_path)
-		err = ds_error_set(DS_EINVALID, "no key path and no public key given");
 	else
 		err = key_generate(&k, req->alg);
 	if (err < 0)
@@ -356,7 +361,7 @@ int ds_pki_issue(const char *ca_key_path, const char *ca_cert_path, const char *
 	if (serial_out && (err = ds_signer__serial_hex(X509_get0_serialNumber(x), serial_out)) < 0)
 		goto done;
 done:
-	if (err < 0 && wrote_key)
+	if (err < 0 && wrote_key && key_path)
 		unlink(key_path);
 	EVP_PKEY_free(ca_key);
 	EVP_PKEY_free(k);
@@ -406,7 +411,7 @@ int ds_pki_crl(const char *ca_key_path, const char *ca_cert_path, const char *ca
 	int err;
 
 	if (this_update == 0)
-		this_update = (int64_t)time(NULL);
+		this_update = ds_now();
 	if (next_update == 0)
 		next_update = this_update + 30 * 86400;
 	if ((err = ds_signer__cert_read(&ca, ca_cert_path)) < 0)
@@ -483,6 +488,10 @@ static int load_crls(STACK_OF(X509_CRL) **out, const char *path)
 	int err = ds_signer__read_file(path, DS_CERT_FILE_MAX * 16, &buf, &len);
 	if (err < 0)
 		goto done;
+	if (!buf) {
+		err = DS_EIO;
+		goto done;
+	}
 	b = BIO_new_mem_buf(buf, (int)len);
 	if (!sk || !b) {
 		err = ds_error_set(DS_ENOMEM, "out of memory");
@@ -545,7 +554,7 @@ static int check_x509(X509 *x, STACK_OF(X509) *untrusted, const char *what,
 		err = ds_error_set_openssl(DS_ECRYPTO, "verification context");
 		goto done;
 	}
-	X509_STORE_CTX_set_time(ctx, 0, (time_t)(now ? now : (int64_t)time(NULL)));
+	X509_STORE_CTX_set_time(ctx, 0, (time_t)(now ? now : ds_now()));
 	if (crls) {
 		X509_STORE_CTX_set0_crls(ctx, crls);
 		X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_CRL_CHECK);

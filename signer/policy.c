@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "dossier/catalog_signer.h"
+#include "dossier/clock.h"
 #include "dossier/error.h"
 #include "dossier/pki.h"
 #include "signer/signer_int.h"
@@ -43,7 +44,7 @@ int ds_seal_policy_check(struct ds_catalog *c, const char *dossier_code, const c
 	if (n)
 		reason[0] = '\0';
 	if (!now)
-		now = (int64_t)time(NULL);
+		now = ds_now();
 	if (!seal_id || !approver_user || !approver_cert_pem_path)
 		return ds_error_set(DS_EINVALID, "seal policy: seal, approver and certificate needed");
 

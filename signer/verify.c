@@ -12,6 +12,7 @@
 #include <openssl/ts.h>
 #include <openssl/x509v3.h>
 
+#include "dossier/clock.h"
 #include "dossier/error.h"
 #include "signer/signer_int.h"
 
@@ -49,13 +50,16 @@ static void check(struct ds_cades_report *r, const char *name, const char *outco
 	if (r->nchecks >= DS_CHECKS_MAX)
 		return;
 	struct ds_check *c = &r->checks[r->nchecks++];
-	int n = snprintf(c->name, sizeof c->name, "%s", name);
-	n = snprintf(c->outcome, sizeof c->outcome, "%s", outcome);
+	/* names and outcomes fit; a detail may be truncated */
+	if (snprintf(c->name, sizeof c->name, "%s", name) < 0)
+		c->name[0] = '\0';
+	if (snprintf(c->outcome, sizeof c->outcome, "%s", outcome) < 0)
+		c->outcome[0] = '\0';
 	va_list ap;
 	va_start(ap, fmt);
-	n = vsnprintf(c->detail, sizeof c->detail, fmt, ap);
+	if (vsnprintf(c->detail, sizeof c->detail, fmt, ap) < 0)
+		c->detail[0] = '\0';
 	va_end(ap);
-	(void)n; /* details may be truncated */
 }
 
 /* The worse verdict wins: TOTAL_FAILED over INDETERMINATE over PASSED; the
@@ -269,7 +273,7 @@ int ds_cades_verify(const unsigned char *p7s, size_t p7s_len, const unsigned cha
 	r->indication = DS_TOTAL_PASSED;
 	if (!opts)
 		opts = &defaults;
-	int64_t now = opts->now ? opts->now : (int64_t)time(NULL);
+	int64_t now = opts->now ? opts->now : ds_now();
 	if (p7s_len > DS_P7S_MAX)
 		return ds_error_set(DS_ETOOBIG, "signature larger than %u bytes", DS_P7S_MAX);
 	if (len > (size_t)INT32_MAX)

@@ -63,7 +63,7 @@ must "cert: keyUsage" grep -q "Digital Signature, Non Repudiation" "$T/x"
 "$TSA" "$P/tsa.key" "$P/tsa.pem" "$T/pass" "$T/port" &
 TSA_PID=$!
 i=0
-while [ ! -s "$T/port" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+while [ ! -s "$T/port" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
 URL="http://127.0.0.1:$(cat "$T/port")/ok"
 
 # ---- NSS database with the roots

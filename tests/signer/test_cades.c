@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 #include <openssl/cms.h>
+#include <openssl/ess.h>
+#include <openssl/pem.h>
 #include <openssl/rsa.h>
 
 #include "dossier/error.h"
@@ -82,7 +84,7 @@ static int setup(void **state)
 		      P("port"), (char *)NULL);
 		_exit(127);
 	}
-	for (int i = 0; i < 200; i++) {
+	for (int i = 0; i < 600; i++) {
 		FILE *pf = fopen(P("port"), "r");
 		unsigned port = 0;
 		if (pf) {
@@ -381,6 +383,112 @@ static void test_revoked_and_lt(void **state)
 	ds_signer_free(s);
 }
 
+/* signing-certificate-v2 naming another certificate of the same key */
+static void test_ess_mismatch(void **state)
+{
+	(void)state;
+	ds_signer *s = load("seal");
+	/* a second certificate for the seal's public key */
+	FILE *f = fopen(P("pki/seal.pem"), "r");
+	X509 *a = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	f = fopen(P("seal.pub"), "w");
+	PEM_write_PUBKEY(f, X509_get0_pubkey(a));
+	fclose(f);
+	struct ds_cert_req r = {.kind = DS_CERT_SEAL, .cn = "STNMT-1 twin", .pubkey_path = P("seal.pub")};
+	if (ds_pki_issue(P("pki/root.key"), P("pki/root.pem"), pass, strlen(pass), &r, NULL,
+			 P("pki/twin.pem"), NULL, 0, NULL) < 0)
+		fail_msg("%s", ds_error_last());
+	f = fopen(P("pki/twin.pem"), "r");
+	X509 *b = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	assert_non_null(b);
+
+	/* signed as b, but signing-certificate-v2 names a */
+	unsigned int fl = CMS_DETACHED | CMS_BINARY | CMS_NOSMIMECAP | CMS_PARTIAL;
+	CMS_ContentInfo *cms = CMS_sign(NULL, NULL, NULL, NULL, fl);
+	CMS_SignerInfo *si = CMS_add1_signer(cms, b, s->key, EVP_sha256(), fl);
+	ESS_SIGNING_CERT_V2 *ess = OSSL_ESS_signing_cert_v2_new_init(EVP_sha256(), a, NULL, 0);
+	unsigned char *der = NULL;
+	int dl = i2d_ESS_SIGNING_CERT_V2(ess, &der);
+	assert_true(dl > 0);
+	assert_int_equal(CMS_signed_add1_attr_by_NID(si, NID_id_smime_aa_signingCertificateV2,
+						     V_ASN1_SEQUENCE, der, dl), 1);
+	BIO *in = BIO_new_mem_buf(manifest, sizeof manifest - 1);
+	assert_int_equal(CMS_final(cms, in, NULL, fl), 1);
+	unsigned char *p7s = NULL;
+	int pl = i2d_CMS_ContentInfo(cms, &p7s);
+	struct ds_cades_report rep;
+	verify(p7s, (size_t)pl, manifest, sizeof manifest - 1, P("pki/root.pem"), NULL, 0, &rep);
+	expect(&rep, DS_TOTAL_FAILED, "SIG_CRYPTO_FAILURE");
+	assert_string_equal(outcome(&rep, "signing_certificate_v2"), "FAILED");
+
+	/* the same without the attribute at all is not CAdES */
+	BIO *in2 = BIO_new_mem_buf(manifest, sizeof manifest - 1);
+	CMS_ContentInfo *plain = CMS_sign(b, s->key, NULL, in2, CMS_DETACHED | CMS_BINARY | CMS_NOSMIMECAP);
+	unsigned char *p2 = NULL;
+	int l2 = i2d_CMS_ContentInfo(plain, &p2);
+	verify(p2, (size_t)l2, manifest, sizeof manifest - 1, P("pki/root.pem"), NULL, 0, &rep);
+	expect(&rep, DS_TOTAL_FAILED, "FORMAT_FAILURE");
+
+	OPENSSL_free(p2);
+	CMS_ContentInfo_free(plain);
+	BIO_free(in2);
+	OPENSSL_free(p7s);
+	BIO_free(in);
+	OPENSSL_free(der);
+	ESS_SIGNING_CERT_V2_free(ess);
+	CMS_ContentInfo_free(cms);
+	X509_free(a);
+	X509_free(b);
+	ds_signer_free(s);
+}
+
+/* a time-stamp token taken from another signature */
+static void test_timestamp_swapped(void **state)
+{
+	(void)state;
+	ds_signer *s = load("seal");
+	unsigned char *bt = NULL, *bb = NULL;
+	size_t btl = 0, bbl = 0;
+	char url[200];
+	snprintf(url, sizeof url, "%s/ok", tsa_url);
+	struct ds_sign_opts o = {.level = DS_CADES_B_T, .tsa_url = url,
+				 .tsa_ca_pem_path = P("pki/root.pem")};
+	sign(s, &o, &bt, &btl);
+	struct ds_sign_opts o2 = {.level = DS_CADES_B_B};
+	sign(s, &o2, &bb, &bbl);
+
+	const unsigned char *p = bt;
+	CMS_ContentInfo *x = d2i_CMS_ContentInfo(NULL, &p, (long)btl);
+	p = bb;
+	CMS_ContentInfo *y = d2i_CMS_ContentInfo(NULL, &p, (long)bbl);
+	CMS_SignerInfo *sx = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(x), 0);
+	CMS_SignerInfo *sy = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(y), 0);
+	ASN1_STRING *tok = CMS_unsigned_get0_data_by_OBJ(
+		sx, OBJ_nid2obj(NID_id_smime_aa_timeStampToken), -3, V_ASN1_SEQUENCE);
+	assert_non_null(tok);
+	assert_int_equal(CMS_unsigned_add1_attr_by_NID(sy, NID_id_smime_aa_timeStampToken,
+						       V_ASN1_SEQUENCE, ASN1_STRING_get0_data(tok),
+						       ASN1_STRING_length(tok)), 1);
+	unsigned char *out = NULL;
+	int ol = i2d_CMS_ContentInfo(y, &out);
+	struct ds_cades_report r;
+	verify(out, (size_t)ol, manifest, sizeof manifest - 1, P("pki/root.pem"), NULL, 0, &r);
+	expect(&r, DS_TOTAL_FAILED, "HASH_FAILURE");
+	assert_string_equal(outcome(&r, "timestamp"), "FAILED");
+
+	/* and the genuine one passes, trusted only with the right root */
+	verify(bt, btl, manifest, sizeof manifest - 1, P("pki/root.pem"), NULL, 0, &r);
+	expect(&r, DS_TOTAL_PASSED, "");
+	OPENSSL_free(out);
+	CMS_ContentInfo_free(x);
+	CMS_ContentInfo_free(y);
+	free(bt);
+	free(bb);
+	ds_signer_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -391,6 +499,8 @@ int main(void)
 		cmocka_unit_test(test_bt_and_poe),
 		cmocka_unit_test(test_tsa_checks),
 		cmocka_unit_test(test_revoked_and_lt),
+		cmocka_unit_test(test_ess_mismatch),
+		cmocka_unit_test(test_timestamp_swapped),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
