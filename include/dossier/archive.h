@@ -32,6 +32,7 @@ extern "C" {
 #define DS_BUNDLE_P7S_BYTES_MAX ((size_t)4 << 20)
 #define DS_BUNDLE_JSON_BYTES_MAX ((size_t)16 << 20)
 #define DS_BUNDLE_SIGS_MAX 16
+#define DS_BUNDLE_CD_BYTES_MAX ((uint64_t)64 << 20) /* central directory */
 
 #define DS_ASIC_MIMETYPE "application/vnd.etsi.asic-e+zip"
 #define DS_ASIC_NS "http://uri.etsi.org/02918/v1.2.1#"
