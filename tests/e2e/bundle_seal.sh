@@ -105,6 +105,16 @@ if certtool --p7-verify --inder --infile "$T/x/META-INF/signature001.p7s" --load
 	--load-ca-certificate "$PKI/root.pem" >/dev/null 2>&1; then fail "certtool accepted a changed manifest"; fi
 ok "each manifest's signature verifies with GnuTLS certtool and NSS cmsutil"
 
+# seal log: inclusion of this seal against a signed checkpoint, offline
+"$SETUP" --log-proof "$DOSSIER_HOME" "$code" "$T"
+"$D" verify --json --checkpoint "$T/checkpoint" --proof "$T/proof" "$B" > "$T/v.json" ||
+	{ cat "$T/v.json"; fail "verify with the seal log"; }
+[ "$(json_get "$T/v.json" '[c["outcome"] for c in d[0]["checks"] if c["name"] == "seal_log"]')" = "['PASSED']" ] || fail "seal_log check"
+sed 's/^\([0-9]*\)$/\1/; 3s/^./X/' "$T/checkpoint" > "$T/bad-checkpoint"
+expect_fail 2 "$D" verify --checkpoint "$T/bad-checkpoint" --proof "$T/proof" "$B"
+expect_fail 64 "$D" verify --checkpoint "$T/checkpoint" "$B"
+ok "seal log inclusion checked offline against a signed checkpoint; a forged one is not"
+
 # sealing again: refused, then --reseal keeps the earlier bundle
 expect_fail 1 "$D" seal "$code" --seal STNMT-1 --approver an --approver-passphrase-file "$APASS"
 grep -q "already sealed" "$T/err" || fail "reseal refusal: $(cat "$T/err")"
@@ -142,6 +152,8 @@ expect_fail 1 "$D" reuse --attach "$code" --to "$code2"
 "$SETUP" --digitize "$DOSSIER_HOME" "$code2"
 B3=$("$D" seal "$code2" --seal STNMT-1 --approver an --approver-passphrase-file "$APASS" | tail -n 1)
 "$D" verify "$B3" >/dev/null || fail "verify reusing bundle"
+# the earlier proof is not this bundle's
+expect_fail 2 "$D" verify --checkpoint "$T/checkpoint" --proof "$T/proof" "$B3"
 unzip -p "$B3" dossier.json > "$T/j3.json"
 [ "$(json_get "$T/j3.json" 'd["reuses"][0]["code"]')" = "$code" ] || fail "reuse reference sealed"
 [ "$(json_get "$T/j3.json" 'd["reuses"][0]["bundle_sha256"]')" = "$(sha256sum < "$B2" | cut -d' ' -f1)" ] || fail "reuse hash"
