@@ -127,7 +127,7 @@ name, size, hashed, ours, base = rows[-1]
 rate = 3 * hashed / ours
 print()
 arate = 3 * hashed / anchor
-print("Hashing (target ≥ 70%% of OpenSSL's SHA-256): `dossier verify` of the bundle with the large")
+print("Hashing (target ≥ 70% of OpenSSL's SHA-256): `dossier verify` of the bundle with the large")
 print("result hashes **%.0f MB/s** of payload over its whole run (process start, central directory, CMS" % (rate / 1e6))
 print("and chain checks included); `openssl dgst -sha256` over the same extracted payload, timed in the")
 print("same run, %.0f MB/s: **%.0f%%** of it. (`openssl speed -evp sha256 -bytes 262144`, measured after," % (arate / 1e6, 100 * rate / arate))
