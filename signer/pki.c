@@ -49,6 +49,11 @@ static int write_public_file(const char *path, const void *data, size_t len, int
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return ds_error_set_errno(DS_EIO, errno, "%s", tmp);
+	/* certificates, CRLs and public keys are public, whatever the umask */
+	if (fchmod(fd, 0644) != 0) {
+		err = ds_error_set_errno(DS_EIO, errno, "%s", tmp);
+		goto done;
+	}
 	const unsigned char *p = data;
 	size_t left = len;
 	while (left > 0) {
@@ -512,10 +517,10 @@ int ds_signer__load_crls(STACK_OF(X509_CRL) **out, const char *path)
 	return load_crls(out, path);
 }
 
-int ds_cert_check(const char *cert_path, const char *trust_path, const char *crl_path,
-		  int64_t now, char *reason, size_t n)
+static int check_x509(X509 *x, STACK_OF(X509) *untrusted, const char *what,
+		      const char *trust_path, const char *crl_path, int64_t now, char *reason,
+		      size_t n)
 {
-	X509 *x = NULL;
 	STACK_OF(X509) *trust = NULL;
 	STACK_OF(X509_CRL) *crls = NULL;
 	X509_STORE *store = NULL;
@@ -524,8 +529,7 @@ int ds_cert_check(const char *cert_path, const char *trust_path, const char *crl
 
 	if (n)
 		reason[0] = '\0';
-	if ((err = ds_signer__cert_read(&x, cert_path)) < 0 ||
-	    (err = ds_signer__certs_read(&trust, trust_path)) < 0)
+	if ((err = ds_signer__certs_read(&trust, trust_path)) < 0)
 		goto done;
 	if (crl_path && (err = load_crls(&crls, crl_path)) < 0)
 		goto done;
@@ -537,7 +541,7 @@ int ds_cert_check(const char *cert_path, const char *trust_path, const char *crl
 	}
 	for (int i = 0; i < sk_X509_num(trust); i++)
 		X509_STORE_add_cert(store, sk_X509_value(trust, i));
-	if (!X509_STORE_CTX_init(ctx, store, x, NULL)) {
+	if (!X509_STORE_CTX_init(ctx, store, x, untrusted)) {
 		err = ds_error_set_openssl(DS_ECRYPTO, "verification context");
 		goto done;
 	}
@@ -550,17 +554,38 @@ int ds_cert_check(const char *cert_path, const char *trust_path, const char *crl
 		int e = X509_STORE_CTX_get_error(ctx);
 		ERR_clear_error();
 		if (n) {
-			int r = snprintf(reason, n, "%s: %s", cert_path, X509_verify_cert_error_string(e));
+			int r = snprintf(reason, n, "%s: %s", what, X509_verify_cert_error_string(e));
 			(void)r; /* a truncated reason is still a reason */
 		}
-		err = ds_error_set(DS_EPERM, "%s: %s", cert_path, X509_verify_cert_error_string(e));
+		err = ds_error_set(DS_EPERM, "%s: %s (trusted roots: %s)", what,
+				   X509_verify_cert_error_string(e), trust_path);
 		goto done;
 	}
 done:
 	X509_STORE_CTX_free(ctx);
 	X509_STORE_free(store);
-	X509_free(x);
 	sk_X509_pop_free(trust, X509_free);
 	sk_X509_CRL_pop_free(crls, X509_CRL_free);
 	return err;
+}
+
+int ds_cert_check(const char *cert_path, const char *trust_path, const char *crl_path,
+		  int64_t now, char *reason, size_t n)
+{
+	X509 *x = NULL;
+	int err = ds_signer__cert_read(&x, cert_path);
+	if (err < 0)
+		return err;
+	err = check_x509(x, NULL, cert_path, trust_path, crl_path, now, reason, n);
+	X509_free(x);
+	return err;
+}
+
+int ds_signer_cert_check(const struct ds_signer *s, const char *trust_path, int64_t now,
+			 char *reason, size_t n)
+{
+	if (!s || !s->cert)
+		return ds_error_set(DS_EINVALID, "no signer");
+	return check_x509(s->cert, s->chain, "the signer's certificate", trust_path, NULL, now,
+			  reason, n);
 }

@@ -9,6 +9,7 @@
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 
+#include "dossier/catalog_signer.h"
 #include "dossier/error.h"
 #include "signer/signer_int.h"
 
@@ -330,4 +331,28 @@ const char *ds_indication_name(enum ds_indication i)
 		return "INDETERMINATE";
 	}
 	return "?";
+}
+
+int ds_signer_cert_info(const struct ds_signer *s, struct ds_cert_info *out)
+{
+	if (!s || !s->cert)
+		return ds_error_set(DS_EINVALID, "no signer");
+	return ds_signer__cert_info(s->cert, out);
+}
+
+int ds_signer_load_seal(struct ds_signer **out, const struct ds_seal *seal, const char *secret,
+			size_t secret_len)
+{
+	*out = NULL;
+	if (!seal->active)
+		return ds_error_set(DS_EPERM, "seal %s is disabled", seal->seal_id);
+	if (strcmp(seal->store, DS_SEAL_STORE_FILE) == 0)
+		return ds_signer_load_file(out, seal->key_path, seal->cert_path, secret, secret_len);
+	if (strcmp(seal->store, DS_SEAL_STORE_PKCS12) == 0)
+		return ds_signer_load_pkcs12(out, seal->key_path, secret, secret_len);
+	if (strcmp(seal->store, DS_SEAL_STORE_PKCS11) == 0)
+		return ds_signer_load_pkcs11(out, seal->pkcs11_module, seal->pkcs11_uri,
+					     seal->cert_path, secret, secret_len);
+	return ds_error_set(DS_EINVALID, "seal %s: unknown key store '%s'", seal->seal_id,
+			    seal->store);
 }

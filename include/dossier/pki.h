@@ -21,6 +21,8 @@ extern "C" {
 #endif
 
 struct ds_catalog;
+struct ds_seal;
+struct ds_signer;
 
 #define DS_KEY_PBKDF2_ITER 600000
 #define DS_KEY_FILE_MAX (64u * 1024u)
@@ -113,6 +115,21 @@ int ds_cert_info_file(const char *cert_path, struct ds_cert_info *out);
  * Returns 0, or DS_EPERM with the reason in `reason`. */
 int ds_cert_check(const char *cert_path, const char *trust_path, const char *crl_path,
 		  int64_t now, char *reason, size_t n);
+
+/* The certificate of a loaded signer. */
+int ds_signer_cert_info(const struct ds_signer *s, struct ds_cert_info *out);
+
+/* ds_cert_check() for a loaded signer's certificate (its own chain, e.g.
+ * from a PKCS#12 file, helps build the path). */
+int ds_signer_cert_check(const struct ds_signer *s, const char *trust_path, int64_t now,
+			 char *reason, size_t n);
+
+/* Loads the key of a seal as recorded in the catalog (ds_catalog_seal_get):
+ * an encrypted PEM key file, a PKCS#12 file or a PKCS#11 token, with
+ * `secret` the passphrase or PIN (read by the caller from seal->secret_path,
+ * a descriptor or the terminal). DS_EPERM when the seal is disabled. */
+int ds_signer_load_seal(struct ds_signer **out, const struct ds_seal *seal, const char *secret,
+			size_t secret_len);
 
 /* ---- seal policy ---- */
 

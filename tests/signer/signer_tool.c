@@ -6,11 +6,18 @@
  *   ds_signer_tool sign-p11 MODULE URI CERT PINFILE DATA OUT
  *   ds_signer_tool sign-p12 P12 PASSFILE DATA OUT
  *   ds_signer_tool verify P7S DATA TRUST [CRL]
+ *   ds_signer_tool issue-pub DIR PASSFILE NAME PUBKEY   (a seal certificate for a token key)
+ *   ds_signer_tool crl DIR PASSFILE OUT       (an empty CRL of DIR/root)
+ *   ds_signer_tool token P7S OUT    (writes the time-stamp token, prints SHA-256 of the signature value)
+ * An empty argument stands for "not given".
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include <openssl/cms.h>
+#include <openssl/evp.h>
 
 #include "dossier/error.h"
 #include "dossier/pki.h"
@@ -100,13 +107,13 @@ static int sign_with(ds_signer *s, int argc, char **argv, int at)
 	if (argc > at + 2) {
 		o.level = strcmp(argv[at + 2], "B-LT") == 0 ? DS_CADES_B_LT
 			  : strcmp(argv[at + 2], "B-T") == 0 ? DS_CADES_B_T : DS_CADES_B_B;
-		if (argc > at + 3)
+		if (argc > at + 3 && *argv[at + 3])
 			o.tsa_url = argv[at + 3];
-		if (argc > at + 4)
+		if (argc > at + 4 && *argv[at + 4])
 			o.tsa_ca_pem_path = argv[at + 4];
-		if (argc > at + 5)
+		if (argc > at + 5 && *argv[at + 5])
 			o.chain_pem_path = argv[at + 5];
-		if (argc > at + 6)
+		if (argc > at + 6 && *argv[at + 6])
 			o.crl_pem_path = argv[at + 6];
 	}
 	int rc = ds_cades_sign(s, data, dl, &o, &p7s, &pl) < 0 ? die("sign")
@@ -143,6 +150,50 @@ int main(int argc, char **argv)
 									  : DS_CERT_SEAL;
 		return issue(argv[2], read_secret(argv[3]), k, argv[5],
 			     argc > 6 ? DS_KEY_RSA3072 : DS_KEY_P256, "root");
+	}
+	if (strcmp(cmd, "issue-pub") == 0 && argc == 6) {
+		const char *d = argv[2], *pass = read_secret(argv[3]);
+		char c[256], ck[1024], cc[1024];
+		snprintf(c, sizeof c, "%s.pem", argv[4]);
+		snprintf(ck, sizeof ck, "%s", J(d, "root.key"));
+		snprintf(cc, sizeof cc, "%s", J(d, "root.pem"));
+		struct ds_cert_req r = {.kind = DS_CERT_SEAL, .cn = argv[4], .ou = "Sở Tư pháp",
+					.pubkey_path = argv[5]};
+		if (ds_pki_issue(ck, cc, pass, strlen(pass), &r, NULL, J(d, c), NULL, 0, NULL) < 0)
+			return die("issue-pub");
+		return 0;
+	}
+	if (strcmp(cmd, "crl") == 0 && argc == 5) {
+		const char *pass = read_secret(argv[3]);
+		char ck[1024], cc[1024];
+		snprintf(ck, sizeof ck, "%s", J(argv[2], "root.key"));
+		snprintf(cc, sizeof cc, "%s", J(argv[2], "root.pem"));
+		if (ds_pki_crl(ck, cc, pass, strlen(pass), NULL, 0, 1, 0, 0, argv[4]) < 0)
+			return die("crl");
+		return 0;
+	}
+	if (strcmp(cmd, "token") == 0 && argc == 4) {
+		size_t pl;
+		unsigned char *p = slurp(argv[2], &pl), md[32];
+		const unsigned char *q = p;
+		CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &q, (long)pl);
+		if (!cms)
+			return 1;
+		CMS_SignerInfo *si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
+		ASN1_STRING *t = CMS_unsigned_get0_data_by_OBJ(
+			si, OBJ_nid2obj(NID_id_smime_aa_timeStampToken), -3, V_ASN1_SEQUENCE);
+		if (!t)
+			return 1;
+		ASN1_OCTET_STRING *sig = CMS_SignerInfo_get0_signature(si);
+		EVP_Digest(ASN1_STRING_get0_data(sig), (size_t)ASN1_STRING_length(sig), md, NULL,
+			   EVP_sha256(), NULL);
+		for (int i = 0; i < 32; i++)
+			printf("%02x", md[i]);
+		printf("\n");
+		int rc = write_out(argv[3], ASN1_STRING_get0_data(t), (size_t)ASN1_STRING_length(t));
+		CMS_ContentInfo_free(cms);
+		free(p);
+		return rc;
 	}
 	if (strcmp(cmd, "sign") == 0 && argc >= 7) {
 		const char *pass = read_secret(argv[4]);

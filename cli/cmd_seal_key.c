@@ -1,0 +1,246 @@
+/* dossier seal-key add|list — seals whose keys come from outside the demo
+ * PKI: a PKCS#12 file, a PKCS#11 token (RFC 7512 URI), or a PEM key file. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+
+#include "cli.h"
+#include "cli_secret.h"
+#include "dossier/catalog_signer.h"
+#include "dossier/clock.h"
+#include "dossier/error.h"
+#include "dossier/fs.h"
+#include "dossier/pki.h"
+#include "dossier/signer.h"
+
+#define DS_SOFTHSM_MODULE "/usr/lib/softhsm/libsofthsm2.so"
+
+static int run(struct ds_cli *cli, int argc, char **argv);
+
+const struct ds_cmd ds_cmd_seal_key = {
+	.name = "seal-key",
+	.usage = "add SEAL_ID --department DEPT (--pkcs12 FILE | --pkcs11-uri URI --cert FILE"
+		 " | --key FILE --cert FILE) [--passphrase-file FILE | --pin-file FILE]"
+		 " [--pkcs11-module SO] [--trust FILE] | list [--department DEPT] [--json]",
+	.summary = "register a seal whose key is in a PKCS#12 file, on a PKCS#11 token or in a key file",
+	.run = run,
+};
+
+static const char options[] =
+	"  --department DEPT      the department the seal belongs to\n"
+	"  --pkcs12 FILE          key and certificate in a PKCS#12 file\n"
+	"  --pkcs11-uri URI       key on a token, e.g. 'pkcs11:token=SEAL;object=stnmt-1'\n"
+	"  --pkcs11-module SO     PKCS#11 module (default: " DS_SOFTHSM_MODULE " when present)\n"
+	"  --key FILE             an encrypted PKCS#8 PEM key file\n"
+	"  --cert FILE            the seal's certificate (PEM), for --pkcs11-uri and --key\n"
+	"  --passphrase-file FILE passphrase of the PKCS#12 or key file (recorded for `dossier seal`)\n"
+	"  --pin-file FILE        the token's user PIN (recorded for `dossier seal`)\n"
+	"  --passphrase-fd N      read the passphrase/PIN from descriptor N (then not recorded)\n"
+	"  --trust FILE           roots the certificate must chain to (default: HOME/pki/root.pem)\n"
+	"  --json                 machine-readable output (list)\n"
+	"The key is opened once (proving the secret and that the certificate matches it)\n"
+	"before the seal is recorded.\n";
+
+static int abs_path(const char *in, char *out, size_t n)
+{
+	char buf[PATH_MAX];
+	if (!realpath(in, buf))
+		return ds_error_set_errno(errno == ENOENT ? DS_ENOTFOUND : DS_EIO, errno, "%s", in);
+	return ds_fmt(out, n, "%s", buf);
+}
+
+static int cmd_add(struct ds_cli *cli, ds_home *h, const char *seal_id, const char *dept,
+		   const char *p12, const char *uri, const char *module, const char *key,
+		   const char *cert, struct ds_cli_secret *sec, const char *trust)
+{
+	struct ds_seal s = {0};
+	struct ds_department d;
+	struct ds_cert_info ci;
+	char secret[DS_SECRET_MAX] = "", reason[512], trust_path[DS_PATH_MAX], tmp[DS_PATH_MAX];
+	ds_signer *signer = NULL;
+	int err;
+
+	if ((err = ds_catalog_department_get(h->catalog, dept, &d)) < 0)
+		goto done;
+	if ((err = ds_fmt(s.seal_id, sizeof s.seal_id, "%s", seal_id)) < 0 ||
+	    (err = ds_fmt(s.department, sizeof s.department, "%s", dept)) < 0)
+		goto done;
+	if (p12) {
+		if ((err = ds_fmt(s.store, sizeof s.store, "%s", DS_SEAL_STORE_PKCS12)) < 0 ||
+		    (err = abs_path(p12, s.key_path, sizeof s.key_path)) < 0)
+			goto done;
+	} else if (uri) {
+		if ((err = ds_fmt(s.store, sizeof s.store, "%s", DS_SEAL_STORE_PKCS11)) < 0 ||
+		    (err = ds_fmt(s.pkcs11_uri, sizeof s.pkcs11_uri, "%s", uri)) < 0 ||
+		    (err = abs_path(module, s.pkcs11_module, sizeof s.pkcs11_module)) < 0 ||
+		    (err = abs_path(cert, s.cert_path, sizeof s.cert_path)) < 0)
+			goto done;
+	} else {
+		if ((err = ds_fmt(s.store, sizeof s.store, "%s", DS_SEAL_STORE_FILE)) < 0 ||
+		    (err = abs_path(key, s.key_path, sizeof s.key_path)) < 0 ||
+		    (err = abs_path(cert, s.cert_path, sizeof s.cert_path)) < 0)
+			goto done;
+	}
+	if (sec->file && (err = abs_path(sec->file, s.secret_path, sizeof s.secret_path)) < 0)
+		goto done;
+	s.active = 1;
+	if ((err = ds_cli_secret_get(sec, uri ? "token PIN" : "passphrase", secret, sizeof secret)) < 0)
+		goto done;
+	/* open it once: the secret is right and the certificate matches the key */
+	if ((err = ds_signer_load_seal(&signer, &s, secret, strlen(secret))) < 0)
+		goto done;
+	if ((err = ds_signer_cert_info(signer, &ci)) < 0)
+		goto done;
+	if (!ci.key_usage_ok) {
+		err = ds_error_set(DS_EPERM, "%s: the certificate is not for signatures", seal_id);
+		goto done;
+	}
+	if (trust)
+		err = ds_fmt(trust_path, sizeof trust_path, "%s", trust);
+	else
+		err = ds_home_path(h, "pki/root.pem", trust_path, sizeof trust_path);
+	if (err < 0)
+		goto done;
+	/* the certificate must chain to the trusted roots and be valid now */
+	if ((err = ds_signer_cert_check(signer, trust_path, ds_now(), reason, sizeof reason)) < 0)
+		goto done;
+	struct ds_revocation rv;
+	if (ds_catalog_revocation_get(h->catalog, ci.serial, &rv) == 0) {
+		err = ds_error_set(DS_EPERM, "%s: the certificate is revoked", seal_id);
+		goto done;
+	}
+	memcpy(s.cert_sha256, ci.sha256, sizeof s.cert_sha256);
+	memcpy(s.cert_serial, ci.serial, sizeof s.cert_serial);
+	s.not_after = ci.not_after;
+	if ((err = ds_catalog_seal_add(h->catalog, &s)) < 0)
+		goto done;
+	if ((err = ds_fmt(tmp, sizeof tmp, "seal %s (%s) %s %s", seal_id, dept, s.store,
+			  ci.subject)) < 0 ||
+	    (err = ds_catalog_event_add(h->catalog, NULL, ds_cli_actor(NULL), "seal_key_add", tmp)) < 0)
+		goto done;
+	printf("%s %s %s\n", seal_id, s.store, ci.sha256);
+done:
+	OPENSSL_cleanse(secret, sizeof secret);
+	ds_signer_free(signer);
+	return err < 0 ? ds_cli_fail(cli, err) : 0;
+}
+
+static int cmd_list(struct ds_cli *cli, ds_home *h, const char *dept, int json)
+{
+	struct ds_seal *s = NULL;
+	size_t n = 0;
+	int err = ds_catalog_seal_list(h->catalog, dept, &s, &n), rc = 0;
+	if (err < 0)
+		return ds_cli_fail(cli, err);
+	if (json) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(
+				a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:b}", "seal_id",
+					     s[i].seal_id, "department", s[i].department, "store",
+					     s[i].store, "key", s[i].key_path, "cert", s[i].cert_path,
+					     "pkcs11_uri", s[i].pkcs11_uri, "cert_sha256",
+					     s[i].cert_sha256, "not_after", (json_int_t)s[i].not_after,
+					     "active", s[i].active));
+		rc = ds_cli_print_json(a);
+		json_decref(a);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			printf("%-16s %-10s %-7s %s\n", s[i].seal_id, s[i].department, s[i].store,
+			       strcmp(s[i].store, DS_SEAL_STORE_PKCS11) == 0 ? s[i].pkcs11_uri
+									       : s[i].key_path);
+	}
+	free(s);
+	return rc;
+}
+
+static int run(struct ds_cli *cli, int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{"department", required_argument, NULL, 'd'},
+		{"pkcs12", required_argument, NULL, '2'},
+		{"pkcs11-uri", required_argument, NULL, 'u'},
+		{"pkcs11-module", required_argument, NULL, 'm'},
+		{"key", required_argument, NULL, 'k'},
+		{"cert", required_argument, NULL, 'c'},
+		{"passphrase-file", required_argument, NULL, 'p'},
+		{"pin-file", required_argument, NULL, 'P'},
+		{"passphrase-fd", required_argument, NULL, 'F'},
+		{"trust", required_argument, NULL, 't'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{0}};
+	const char *dept = NULL, *p12 = NULL, *uri = NULL, *module = NULL, *key = NULL, *cert = NULL,
+		   *trust = NULL;
+	struct ds_cli_secret sec = {.fd = -1};
+	int c, json = 0, err, rc;
+	ds_home *h = NULL;
+
+	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dept = optarg; break;
+		case '2': p12 = optarg; break;
+		case 'u': uri = optarg; break;
+		case 'm': module = optarg; break;
+		case 'k': key = optarg; break;
+		case 'c': cert = optarg; break;
+		case 'p':
+		case 'P': sec.file = optarg; break;
+		case 'F': {
+			char *end;
+			errno = 0;
+			long v = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || v < 0 || v > INT_MAX)
+				return ds_cli_failf(cli, DS_EXIT_USAGE, "--passphrase-fd: a descriptor");
+			sec.fd = (int)v;
+			break;
+		}
+		case 't': trust = optarg; break;
+		case 'j': json = 1; break;
+		case 'h': return ds_cli_help(&ds_cmd_seal_key, options);
+		default: return ds_cli_usage(cli, &ds_cmd_seal_key);
+		}
+	}
+	if (optind >= argc)
+		return ds_cli_usage(cli, &ds_cmd_seal_key);
+	const char *sub = argv[optind];
+	if (strcmp(sub, "add") == 0) {
+		if (optind + 2 != argc || !dept)
+			return ds_cli_usage(cli, &ds_cmd_seal_key);
+		int kinds = !!p12 + !!uri + !!key;
+		if (kinds != 1)
+			return ds_cli_failf(cli, DS_EXIT_USAGE,
+					    "give exactly one of --pkcs12, --pkcs11-uri, --key");
+		if ((uri || key) && !cert)
+			return ds_cli_failf(cli, DS_EXIT_USAGE, "--cert FILE is needed with %s",
+					    uri ? "--pkcs11-uri" : "--key");
+		if (uri && !module) {
+			if (access(DS_SOFTHSM_MODULE, R_OK) != 0)
+				return ds_cli_failf(cli, DS_EXIT_USAGE,
+						    "--pkcs11-module SO is needed (no SoftHSM2 installed)");
+			module = DS_SOFTHSM_MODULE;
+		}
+		const char *id = argv[optind + 1];
+		if (strlen(id) == 0 || strlen(id) >= DS_CODE_MAX)
+			return ds_cli_failf(cli, DS_EXIT_USAGE, "bad seal id '%s'", id);
+		if ((err = ds_cli_open_home(cli, &h)) < 0)
+			return ds_cli_fail(cli, err);
+		rc = cmd_add(cli, h, id, dept, p12, uri, module, key, cert, &sec, trust);
+	} else if (strcmp(sub, "list") == 0) {
+		if (optind + 1 != argc)
+			return ds_cli_usage(cli, &ds_cmd_seal_key);
+		if ((err = ds_cli_open_home(cli, &h)) < 0)
+			return ds_cli_fail(cli, err);
+		rc = cmd_list(cli, h, dept, json);
+	} else {
+		rc = ds_cli_usage(cli, &ds_cmd_seal_key);
+	}
+	ds_home_free(h);
+	return rc;
+}
