@@ -234,6 +234,10 @@ int ds_catalog_seallog_leaf_list(ds_catalog *c, const char *dossier_code,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((err = grow(&arr, &cap, cnt, sizeof **out)) < 0)
 			goto done;
+		if (arr == NULL) {
+			err = ds_error_set(DS_ENOMEM, "seal log: out of memory");
+			goto done;
+		}
 		fill_leaf(st, (struct ds_seallog_leaf *)arr + cnt);
 		cnt++;
 	}
@@ -325,6 +329,10 @@ int ds_catalog_seallog_checkpoint_list(ds_catalog *c, struct ds_seallog_checkpoi
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((err = grow(&arr, &cap, cnt, sizeof **out)) < 0)
 			goto done;
+		if (arr == NULL) {
+			err = ds_error_set(DS_ENOMEM, "seal log: out of memory");
+			goto done;
+		}
 		fill_cp(st, (struct ds_seallog_checkpoint_row *)arr + cnt);
 		cnt++;
 	}

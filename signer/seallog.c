@@ -166,7 +166,6 @@ int ds_seallog_checkpoint(ds_catalog *c, const ds_seallog_key *key, const char *
 	err = ds_catalog_seallog_checkpoint_latest(c, latest);
 	if (err == DS_ENOTFOUND) {
 		ds_error_clear();
-		err = 0;
 	} else if (err < 0) {
 		goto done;
 	} else {
@@ -240,22 +239,19 @@ done:
 	return err;
 }
 
-int ds_seallog_prove(ds_catalog *c, const char *dossier_code, const char *seal_id, uint64_t size,
-		     struct ds_seallog_proof *out, char *leaf_out)
+static int prove_leaf(ds_catalog *c, const struct ds_seallog_leaf *leaf, uint64_t size,
+		      struct ds_seallog_proof *out, char *leaf_out)
 {
-	struct ds_seallog_leaf *leaf = NULL;
 	struct ds_seallog_checkpoint_row *row = NULL;
 	struct ds_merkle_hash *hashes = NULL, lh, root;
 	uint64_t count = 0;
 	int err, have_row = 0;
 
 	memset(out, 0, sizeof *out);
-	if ((leaf = malloc(sizeof *leaf)) == NULL || (row = malloc(sizeof *row)) == NULL) {
+	if ((row = malloc(sizeof *row)) == NULL) {
 		err = ds_error_set(DS_ENOMEM, "seal log: out of memory");
 		goto done;
 	}
-	if ((err = ds_catalog_seallog_leaf_find(c, dossier_code, seal_id, leaf)) < 0)
-		goto done;
 	if ((err = ds_catalog_seallog_size(c, &count)) < 0)
 		goto done;
 	if (size == 0) {
@@ -271,34 +267,39 @@ int ds_seallog_prove(ds_catalog *c, const char *dossier_code, const char *seal_i
 		have_row = 1;
 	} else if (err == DS_ENOTFOUND) {
 		ds_error_clear();
-		err = 0;
 	} else {
 		goto done;
 	}
 	if (leaf->index >= size) {
 		err = ds_error_set(DS_ESTATE, "seal log: the seal of %s (leaf %llu) is newer than the "
 				   "checkpoint of %llu leaves; run `dossier log checkpoint` first",
-				   dossier_code, (unsigned long long)leaf->index, (unsigned long long)size);
+				   leaf->dossier_code, (unsigned long long)leaf->index,
+				   (unsigned long long)size);
 		goto done;
 	}
 	if ((err = load_hashes(c, size, &hashes)) < 0)
 		goto done;
+	if (hashes == NULL) { /* load_hashes allocates on success; keeps the analyzer sure */
+		err = ds_error_set(DS_ENOMEM, "seal log: out of memory");
+		goto done;
+	}
 	out->index = leaf->index;
 	out->size = size;
 	if ((err = ds_merkle_inclusion_proof(out->hash, &out->n, hashes, size, leaf->index)) < 0)
 		goto done;
-	/* Check the proof before handing it out, against the signed head when
-	 * there is one for this size. */
-	if ((err = ds_merkle_root(&root, hashes, size)) < 0)
+	/* Check the proof before handing it out: against the signed head when
+	 * there is a checkpoint of this size (a log changed since fails here),
+	 * else against the head recomputed from the leaves. */
+	if (have_row)
+		memcpy(root.b, row->root, DS_MERKLE_HASH_LEN);
+	else if ((err = ds_merkle_root(&root, hashes, size)) < 0)
 		goto done;
-	if (have_row && CRYPTO_memcmp(root.b, row->root, DS_MERKLE_HASH_LEN) != 0) {
+	lh = hashes[leaf->index];
+	if (ds_merkle_inclusion_verify(&lh, out->index, size, out->hash, out->n, &root) < 0) {
 		err = ds_error_set(DS_ECORRUPT, "seal log: the leaves no longer give the head of "
-				   "checkpoint %llu", (unsigned long long)size);
+				   "the tree of %llu leaves", (unsigned long long)size);
 		goto done;
 	}
-	lh = hashes[leaf->index];
-	if ((err = ds_merkle_inclusion_verify(&lh, out->index, size, out->hash, out->n, &root)) < 0)
-		goto done;
 	if (leaf_out != NULL)
 		memcpy(leaf_out, leaf->leaf, strlen(leaf->leaf) + 1);
 done:
@@ -306,6 +307,39 @@ done:
 		memset(out, 0, sizeof *out);
 	free(hashes);
 	free(row);
+	return err;
+}
+
+int ds_seallog_prove(ds_catalog *c, const char *dossier_code, const char *seal_id, uint64_t size,
+		     struct ds_seallog_proof *out, char *leaf_out)
+{
+	struct ds_seallog_leaf *leaf = malloc(sizeof *leaf);
+	int err;
+
+	memset(out, 0, sizeof *out);
+	if (leaf == NULL)
+		return ds_error_set(DS_ENOMEM, "seal log: out of memory");
+	if ((err = ds_catalog_seallog_leaf_find(c, dossier_code, seal_id, leaf)) == 0)
+		err = prove_leaf(c, leaf, size, out, leaf_out);
+	free(leaf);
+	return err;
+}
+
+int ds_seallog_prove_index(ds_catalog *c, uint64_t index, uint64_t size,
+			   struct ds_seallog_proof *out, char *leaf_out,
+			   char dossier_code_out[DS_CODE_MAX])
+{
+	struct ds_seallog_leaf *leaf = malloc(sizeof *leaf);
+	int err;
+
+	memset(out, 0, sizeof *out);
+	if (leaf == NULL)
+		return ds_error_set(DS_ENOMEM, "seal log: out of memory");
+	if ((err = ds_catalog_seallog_leaf_get(c, index, leaf)) == 0) {
+		if (dossier_code_out != NULL)
+			memcpy(dossier_code_out, leaf->dossier_code, sizeof leaf->dossier_code);
+		err = prove_leaf(c, leaf, size, out, leaf_out);
+	}
 	free(leaf);
 	return err;
 }

@@ -79,13 +79,17 @@ static int proof_fail(char *reason, size_t rn, int code, const char *msg, size_t
 	return ds_error_set(code, "%s", r);
 }
 
-int ds_seallog_proof_parse(struct ds_seallog_proof *out, const char *text, size_t len,
-			   char *reason, size_t reason_n)
+/* Both proof files: two decimal lines (a <= b, or a < b when `strict`),
+ * then up to DS_SEALLOG_PROOF_MAX hex hashes. */
+static int parse_lines(uint64_t *a, uint64_t *b, struct ds_merkle_hash *hash, size_t *nhash,
+		       int strict, const char *text, size_t len, char *reason, size_t reason_n)
 {
 	const char *p = text, *end = text + len;
-	size_t line = 0;
+	size_t line = 0, n = 0;
+	uint64_t first = 0, second = 0;
 
-	memset(out, 0, sizeof *out);
+	*a = *b = 0;
+	*nhash = 0;
 	if (len == 0 || len > DS_SEALLOG_PROOF_TEXT_MAX)
 		return proof_fail(reason, reason_n, DS_EINVALID, "empty or too large", 0);
 	while (p < end) {
@@ -100,20 +104,22 @@ int ds_seallog_proof_parse(struct ds_seallog_proof *out, const char *text, size_
 			uint64_t v = 0;
 			if (ds_seallog__parse_u64(p, l, &v) < 0)
 				return proof_fail(reason, reason_n, DS_EINVALID,
-						  line == 1 ? "bad leaf index" : "bad tree size", line);
+						  line == 1 ? (strict ? "bad leaf index" : "bad old size")
+							  : (strict ? "bad tree size" : "bad new size"),
+						  line);
 			if (line == 1)
-				out->index = v;
+				first = v;
 			else
-				out->size = v;
+				second = v;
 		} else {
 			struct ds_merkle_hash *h;
 			size_t i;
-			if (out->n >= DS_SEALLOG_PROOF_MAX)
+			if (n >= DS_SEALLOG_PROOF_MAX)
 				return proof_fail(reason, reason_n, DS_ETOOBIG, "too many hashes", line);
 			if (l != 2 * DS_MERKLE_HASH_LEN)
 				return proof_fail(reason, reason_n, DS_EINVALID, "not a 64-digit hex hash",
 						  line);
-			h = &out->hash[out->n];
+			h = &hash[n];
 			for (i = 0; i < DS_MERKLE_HASH_LEN; i++) {
 				int hi = hex_nibble(p[2 * i]), lo = hex_nibble(p[2 * i + 1]);
 				if (hi < 0 || lo < 0)
@@ -121,7 +127,7 @@ int ds_seallog_proof_parse(struct ds_seallog_proof *out, const char *text, size_
 							  "not a 64-digit hex hash", line);
 				h->b[i] = (unsigned char)(hi << 4 | lo);
 			}
-			out->n++;
+			n++;
 		}
 		if (nl == NULL)
 			break;
@@ -129,40 +135,77 @@ int ds_seallog_proof_parse(struct ds_seallog_proof *out, const char *text, size_
 	}
 	if (line < 2)
 		return proof_fail(reason, reason_n, DS_EINVALID, "missing tree size", line);
-	if (out->index >= out->size)
-		return proof_fail(reason, reason_n, DS_EINVALID, "leaf index not below tree size", 1);
+	if (strict ? first >= second : first > second)
+		return proof_fail(reason, reason_n, DS_EINVALID,
+				  strict ? "leaf index not below tree size" : "old size above new size", 1);
+	*a = first;
+	*b = second;
+	*nhash = n;
 	return 0;
 }
 
-int ds_seallog_proof_format(char **out, const struct ds_seallog_proof *p)
+int ds_seallog_proof_parse(struct ds_seallog_proof *out, const char *text, size_t len,
+			   char *reason, size_t reason_n)
+{
+	int err;
+	memset(out, 0, sizeof *out);
+	err = parse_lines(&out->index, &out->size, out->hash, &out->n, 1, text, len, reason, reason_n);
+	if (err < 0)
+		memset(out, 0, sizeof *out);
+	return err;
+}
+
+int ds_seallog_cproof_parse(struct ds_seallog_cproof *out, const char *text, size_t len,
+			    char *reason, size_t reason_n)
+{
+	int err;
+	memset(out, 0, sizeof *out);
+	err = parse_lines(&out->old_size, &out->new_size, out->hash, &out->n, 0, text, len, reason,
+			  reason_n);
+	if (err < 0)
+		memset(out, 0, sizeof *out);
+	return err;
+}
+
+static int format_lines(char **out, uint64_t a, uint64_t b, const struct ds_merkle_hash *hash,
+			size_t n)
 {
 	size_t cap = 2 * 21 + DS_SEALLOG_PROOF_MAX * 65 + 1, off;
 	char *buf;
 	int w;
 
 	*out = NULL;
-	if (p->n > DS_SEALLOG_PROOF_MAX)
+	if (n > DS_SEALLOG_PROOF_MAX)
 		return ds_error_set(DS_EINVALID, "proof: too many hashes");
 	if ((buf = malloc(cap)) == NULL)
 		return ds_error_set(DS_ENOMEM, "proof: out of memory");
-	w = snprintf(buf, cap, "%llu\n%llu\n", (unsigned long long)p->index,
-		     (unsigned long long)p->size);
+	w = snprintf(buf, cap, "%llu\n%llu\n", (unsigned long long)a, (unsigned long long)b);
 	if (w < 0 || (size_t)w >= cap) {
 		free(buf);
 		return ds_error_set(DS_ETOOBIG, "proof: too large");
 	}
 	off = (size_t)w;
-	for (size_t i = 0; i < p->n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		static const char digits[] = "0123456789abcdef";
 		for (size_t j = 0; j < DS_MERKLE_HASH_LEN; j++) {
-			buf[off++] = digits[p->hash[i].b[j] >> 4];
-			buf[off++] = digits[p->hash[i].b[j] & 15];
+			buf[off++] = digits[hash[i].b[j] >> 4];
+			buf[off++] = digits[hash[i].b[j] & 15];
 		}
 		buf[off++] = '\n';
 	}
 	buf[off] = '\0';
 	*out = buf;
 	return 0;
+}
+
+int ds_seallog_proof_format(char **out, const struct ds_seallog_proof *p)
+{
+	return format_lines(out, p->index, p->size, p->hash, p->n);
+}
+
+int ds_seallog_cproof_format(char **out, const struct ds_seallog_cproof *p)
+{
+	return format_lines(out, p->old_size, p->new_size, p->hash, p->n);
 }
 
 int ds_seallog_verify_inclusion(const char *checkpoint_text, size_t checkpoint_len,
@@ -208,6 +251,55 @@ int ds_seallog_verify_inclusion(const char *checkpoint_text, size_t checkpoint_l
 		goto done;
 	if ((err = ds_merkle_inclusion_verify(&lh, proof->index, proof->size, proof->hash, proof->n,
 					      &cp.root)) < 0) {
+		ds_seallog__reason(reason, reason_n, ds_error_last());
+		goto done;
+	}
+done:
+	free(proof);
+	ds_seallog_key_free(key);
+	return err;
+}
+
+int ds_seallog_verify_consistency(const char *old_text, size_t old_len, const char *new_text,
+				  size_t new_len, const char *pubkey_pem_path, const char *key_name,
+				  const char *proof_text, size_t proof_len, char *reason,
+				  size_t reason_n)
+{
+	struct ds_checkpoint a, b;
+	struct ds_seallog_cproof *proof = NULL;
+	ds_seallog_key *key = NULL;
+	int err;
+
+	ds_seallog__reason(reason, reason_n, "");
+	if ((err = ds_seallog_key_load_public(&key, pubkey_pem_path, key_name)) < 0) {
+		ds_seallog__reason(reason, reason_n, "cannot load the log's public key");
+		goto done;
+	}
+	if ((err = ds_checkpoint_verify(&a, old_text, old_len, key, reason, reason_n)) < 0 ||
+	    (err = ds_checkpoint_verify(&b, new_text, new_len, key, reason, reason_n)) < 0)
+		goto done;
+	if (strcmp(a.origin, b.origin) != 0) {
+		ds_seallog__reason(reason, reason_n, "the checkpoints are of two logs");
+		err = ds_error_set(DS_ESIG, "seal log: checkpoints of \"%s\" and \"%s\"", a.origin,
+				   b.origin);
+		goto done;
+	}
+	if ((proof = malloc(sizeof *proof)) == NULL) {
+		err = ds_error_set(DS_ENOMEM, "proof: out of memory");
+		goto done;
+	}
+	if ((err = ds_seallog_cproof_parse(proof, proof_text, proof_len, reason, reason_n)) < 0)
+		goto done;
+	if (proof->old_size != a.size || proof->new_size != b.size) {
+		ds_seallog__reason(reason, reason_n, "the proof is for other tree sizes");
+		err = ds_error_set(DS_ESIG, "seal log: proof for %llu -> %llu, checkpoints %llu -> %llu",
+				   (unsigned long long)proof->old_size,
+				   (unsigned long long)proof->new_size, (unsigned long long)a.size,
+				   (unsigned long long)b.size);
+		goto done;
+	}
+	if ((err = ds_merkle_consistency_verify(a.size, b.size, &a.root, &b.root, proof->hash,
+						proof->n)) < 0) {
 		ds_seallog__reason(reason, reason_n, ds_error_last());
 		goto done;
 	}

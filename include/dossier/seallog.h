@@ -158,6 +158,19 @@ int ds_seallog_proof_parse(struct ds_seallog_proof *out, const char *text, size_
 /* Formats as above into a malloc'd NUL-terminated string. */
 int ds_seallog_proof_format(char **out, const struct ds_seallog_proof *p);
 
+/* A consistency proof file (`dossier log consistency`): old size, new size,
+ * then the hashes, in the same line format. */
+struct ds_seallog_cproof {
+	uint64_t old_size;
+	uint64_t new_size;
+	size_t n;
+	struct ds_merkle_hash hash[DS_SEALLOG_PROOF_MAX];
+};
+/* As ds_seallog_proof_parse, with old_size <= new_size (old may be 0). */
+int ds_seallog_cproof_parse(struct ds_seallog_cproof *out, const char *text, size_t len,
+			    char *reason, size_t reason_n);
+int ds_seallog_cproof_format(char **out, const struct ds_seallog_cproof *p);
+
 /* ---- leaves ---- */
 
 /* "dossier-seal/1 <code> <seal-id> <sha256 hex> <YYYY-MM-DDTHH:MM:SSZ>".
@@ -179,7 +192,11 @@ int ds_seallog_append(ds_catalog *c, const char *dossier_code, const char *seal_
  * checking that the new tree is consistent with the latest stored
  * checkpoint (recomputing both heads from the leaves, each leaf hash from
  * its text). When the log has not grown since the latest checkpoint, that
- * checkpoint is returned and nothing is signed. *note_out is malloc'd. */
+ * checkpoint is returned and nothing is signed. Takes the catalog's write
+ * lock itself: call it outside a transaction. DS_ECORRUPT when the stored
+ * leaves no longer give the latest checkpoint (nothing is signed then),
+ * DS_EINVALID when `origin` differs from the stored checkpoints'.
+ * *note_out is malloc'd. */
 int ds_seallog_checkpoint(ds_catalog *c, const ds_seallog_key *key, const char *origin,
 			  int64_t now, char **note_out, struct ds_checkpoint *cp_out);
 
@@ -191,6 +208,13 @@ int ds_seallog_checkpoint(ds_catalog *c, const ds_seallog_key *key, const char *
  * bytes) receives the leaf text. */
 int ds_seallog_prove(ds_catalog *c, const char *dossier_code, const char *seal_id, uint64_t size,
 		     struct ds_seallog_proof *out, char *leaf_out);
+
+/* The same for the leaf at `index` (a dossier sealed more than once has
+ * several: `dossier log list CODE`); its dossier code goes to
+ * dossier_code_out (may be NULL). */
+int ds_seallog_prove_index(ds_catalog *c, uint64_t index, uint64_t size,
+			   struct ds_seallog_proof *out, char *leaf_out,
+			   char dossier_code_out[DS_CODE_MAX]);
 
 /* The consistency proof between two tree sizes of the catalog's log. */
 int ds_seallog_consistency(ds_catalog *c, uint64_t old_size, uint64_t new_size,
@@ -215,6 +239,16 @@ int ds_seallog_verify_inclusion(const char *checkpoint_text, size_t checkpoint_l
 				const char *pubkey_pem_path, const char *key_name,
 				const char *proof_text, size_t proof_len, const char *leaf,
 				size_t leaf_len, char *reason, size_t reason_n);
+
+/* Offline check for `dossier log verify OLD NEW --proof P`: verifies both
+ * checkpoint notes with the public key (as ds_seallog_verify_inclusion),
+ * checks they have the same origin, that the proof's sizes are theirs, and
+ * that the new tree extends the old one. 0, DS_ESIG or DS_EINVALID with a
+ * short reason. */
+int ds_seallog_verify_consistency(const char *old_text, size_t old_len, const char *new_text,
+				  size_t new_len, const char *pubkey_pem_path, const char *key_name,
+				  const char *proof_text, size_t proof_len, char *reason,
+				  size_t reason_n);
 
 #ifdef __cplusplus
 }

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <openssl/evp.h>
@@ -169,6 +171,13 @@ static void test_append_prove_verify(void **state)
 	assert_int_equal(ds_seallog_prove(f->c, "HCM-251216-0004", "SEAL02", 0, p, leaf), DS_ENOTFOUND);
 	assert_int_equal(ds_seallog_prove(f->c, "HCM-251216-0003", "SEAL02", 0, p, leaf), 0);
 	assert_int_equal(ds_seallog_prove(f->c, "NOPE", NULL, 0, p, leaf), DS_ENOTFOUND);
+	{
+		char owner[DS_CODE_MAX];
+		assert_int_equal(ds_seallog_prove_index(f->c, 7, 0, p, leaf, owner), 0);
+		assert_string_equal(owner, "HCM-251216-0007");
+		assert_int_equal(p->index, 7);
+		assert_int_equal(ds_seallog_prove_index(f->c, 37, 0, p, leaf, owner), DS_ENOTFOUND);
+	}
 	/* Consistency of the two stored checkpoints. */
 	{
 		struct ds_seallog_checkpoint_row *rows = NULL;
@@ -329,6 +338,62 @@ static void test_audit_checks_signatures(void **state)
 	ds_seallog_key_free(other);
 }
 
+/* Several processes sealing at once: every leaf gets its own index, the
+ * indexes stay contiguous, and the log audits clean. */
+static void test_concurrent_appends(void **state)
+{
+	struct fx *f = *state;
+	enum { PROCS = 4, EACH = 25 };
+	pid_t pids[PROCS];
+	uint64_t n = 0;
+	struct ds_seallog_leaf *l = NULL;
+	size_t nl = 0;
+	char *note = NULL;
+	struct ds_checkpoint cp;
+
+	for (int p = 0; p < PROCS; p++) {
+		pids[p] = fork();
+		assert_true(pids[p] >= 0);
+		if (pids[p] == 0) {
+			ds_catalog *c = NULL;
+			int rc = 0;
+			if (ds_catalog_open(&c, f->db, 0) < 0)
+				_exit(2);
+			for (int i = 0; i < EACH && rc == 0; i++) {
+				char code[64], hex[65];
+				code_of(code, 1000 * (p + 1) + i);
+				hex_of(hex, i);
+				for (int tries = 0; tries < 50; tries++) {
+					int err = ds_seallog_append(c, code, "SEAL01", hex, 1765852267 + i, NULL);
+					if (err == DS_EBUSY)
+						continue;
+					rc = err < 0 ? 1 : 0;
+					break;
+				}
+			}
+			ds_catalog_free(c);
+			_exit(rc);
+		}
+	}
+	for (int p = 0; p < PROCS; p++) {
+		int st = 0;
+		assert_int_equal(waitpid(pids[p], &st, 0), pids[p]);
+		assert_true(WIFEXITED(st));
+		assert_int_equal(WEXITSTATUS(st), 0);
+	}
+	assert_int_equal(ds_catalog_seallog_size(f->c, &n), 0);
+	assert_int_equal(n, PROCS * EACH);
+	assert_int_equal(ds_catalog_seallog_leaf_list(f->c, NULL, &l, &nl), 0);
+	assert_int_equal(nl, PROCS * EACH);
+	for (size_t i = 0; i < nl; i++)
+		assert_int_equal(l[i].index, i);
+	free(l);
+	assert_int_equal(ds_seallog_checkpoint(f->c, f->sk, ORIGIN, 1765852300, &note, &cp), 0);
+	assert_int_equal(cp.size, PROCS * EACH);
+	free(note);
+	assert_int_equal(ds_seallog_audit(f->c, f->sk, &n, NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -337,6 +402,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_append_only_triggers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forked_history, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_checks_signatures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_appends, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

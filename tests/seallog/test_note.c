@@ -446,6 +446,88 @@ static void test_verify_inclusion(void **state)
 	free(p);
 }
 
+/* Offline consistency: two checkpoints and a proof file. */
+static void test_verify_consistency(void **state)
+{
+	enum { N = 21 };
+	struct ds_merkle_hash lh[N];
+	struct ds_checkpoint cp;
+	struct ds_seallog_cproof *p = calloc(1, sizeof *p);
+	ds_seallog_key *sk = NULL, *pk = NULL, *sk2 = NULL;
+	char *notes[N + 1] = { 0 }, *ptxt = NULL, pp[512], reason[DS_SEALLOG_REASON_MAX], *other = NULL;
+	size_t nl[N + 1] = { 0 };
+	(void)state;
+	assert_non_null(p);
+	load_keys(&sk, &pk, "dossier/seal-log");
+	for (int i = 0; i < N; i++) {
+		char b[16];
+		int w = snprintf(b, sizeof b, "leaf %d", i);
+		assert_int_equal(ds_merkle_leaf_hash(&lh[i], b, (size_t)w), 0);
+	}
+	memset(&cp, 0, sizeof cp);
+	memcpy(cp.origin, "dossier/seal-log", 17);
+	for (uint64_t n = 0; n <= N; n++) {
+		cp.size = n;
+		assert_int_equal(ds_merkle_root(&cp.root, lh, n), 0);
+		assert_int_equal(ds_checkpoint_sign(&notes[n], &nl[n], &cp, sk), 0);
+	}
+	path_in(pp, sizeof pp, "log.pub");
+	for (uint64_t m = 0; m <= N; m++) {
+		for (uint64_t n = m; n <= N; n++) {
+			p->old_size = m;
+			p->new_size = n;
+			assert_int_equal(ds_merkle_consistency_proof(p->hash, &p->n, lh, n, m), 0);
+			assert_int_equal(ds_seallog_cproof_format(&ptxt, p), 0);
+			assert_int_equal(ds_seallog_verify_consistency(notes[m], nl[m], notes[n], nl[n], pp, NULL,
+								       ptxt, strlen(ptxt), reason, sizeof reason), 0);
+			/* Checkpoints of other sizes than the proof's. */
+			if (n < N)
+				assert_int_equal(ds_seallog_verify_consistency(notes[m], nl[m], notes[n + 1], nl[n + 1],
+									       pp, NULL, ptxt, strlen(ptxt), reason,
+									       sizeof reason), DS_ESIG);
+			free(ptxt);
+			if (p->n > 0) {
+				p->hash[p->n / 2].b[7] ^= 4;
+				assert_int_equal(ds_seallog_cproof_format(&ptxt, p), 0);
+				assert_int_equal(ds_seallog_verify_consistency(notes[m], nl[m], notes[n], nl[n], pp,
+									       NULL, ptxt, strlen(ptxt), reason,
+									       sizeof reason), DS_ESIG);
+				free(ptxt);
+			}
+		}
+	}
+	/* Another log (origin) signed by the same key. */
+	memcpy(cp.origin, "other/log", 10);
+	cp.size = 3;
+	assert_int_equal(ds_merkle_root(&cp.root, lh, 3), 0);
+	ds_seallog_key_free(sk);
+	{
+		char kp[512];
+		path_in(kp, sizeof kp, "log.key");
+		assert_int_equal(ds_seallog_key_load_private(&sk2, kp, "dossier/seal-log", "correct horse", 13), 0);
+	}
+	assert_int_equal(ds_checkpoint_sign(&other, NULL, &cp, sk2), 0);
+	p->old_size = 3;
+	p->new_size = 5;
+	assert_int_equal(ds_merkle_consistency_proof(p->hash, &p->n, lh, 5, 3), 0);
+	assert_int_equal(ds_seallog_cproof_format(&ptxt, p), 0);
+	assert_int_equal(ds_seallog_verify_consistency(other, strlen(other), notes[5], nl[5], pp,
+						       "dossier/seal-log", ptxt, strlen(ptxt), reason,
+						       sizeof reason), DS_ESIG);
+	free(ptxt);
+	/* Parsing: old may be 0 or equal to new, never above. */
+	assert_int_equal(ds_seallog_cproof_parse(p, "0\n0\n", 4, NULL, 0), 0);
+	assert_int_equal(ds_seallog_cproof_parse(p, "4\n4\n", 4, NULL, 0), 0);
+	assert_int_equal(ds_seallog_cproof_parse(p, "5\n4\n", 4, reason, sizeof reason), DS_EINVALID);
+	assert_non_null(strstr(reason, "old size above new size"));
+	for (size_t i = 0; i <= N; i++)
+		free(notes[i]);
+	free(other);
+	free(p);
+	ds_seallog_key_free(sk2);
+	ds_seallog_key_free(pk);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -456,6 +538,7 @@ int main(void)
 		cmocka_unit_test(test_proof_parse),
 		cmocka_unit_test(test_leaf_text),
 		cmocka_unit_test(test_verify_inclusion),
+		cmocka_unit_test(test_verify_consistency),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
