@@ -6,6 +6,7 @@
  * Passphrases are in *.pass files (0600). Departments must exist.
  *
  * usage: ds_archive_setup HOME
+ * Also a time-stamping certificate pki/tsa.{key,pem,pass} for ds_tsa_server.
  *        ds_archive_setup --digitize HOME CODE   (stands in for OCR: marks it digitized)
  *        ds_archive_setup --log-proof HOME CODE DIR
  *            (stands in for `dossier log`: a log key in HOME/pki/log.{key,pub}, a signed
@@ -179,6 +180,7 @@ int main(int argc, char **argv)
 	issue("root", "seals/expired", "STNMT", DS_CERT_SEAL, now - 400 * 86400, now - 30 * 86400,
 	      serial);
 	issue("other-root", "seals/untrusted", "STNMT", DS_CERT_SEAL, 0, 0, serial);
+	issue("root", "tsa", "TSA", DS_CERT_TSA, 0, 0, serial);
 	struct ds_revoked rv = {.revoked_at = now - 5 * 86400, .reason = 1};
 	memcpy(rv.serial, revoked_serial, sizeof rv.serial);
 	if ((err = ds_pki_crl(p("pki/root.key"), p("pki/root.pem"), pass, strlen(pass), NULL, 0, 1,
