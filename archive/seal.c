@@ -2,6 +2,8 @@
  * write dossier.json and the ASiC-E bundle, then record bundle, seal log
  * leaf and state in one catalog transaction. */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,8 +161,8 @@ static json_t *str_or_null(const char *s)
 	return s && *s ? json_string(s) : json_null();
 }
 
-int ds_archive_seal(struct ds_home *h, const struct ds_archive_seal_opts *o,
-		    struct ds_archive_seal_result *out)
+static int seal_locked(struct ds_home *h, const struct ds_archive_seal_opts *o,
+		       struct ds_archive_seal_result *out)
 {
 	ds_catalog *c = h->catalog;
 	struct ds_dossier d;
@@ -430,5 +432,42 @@ done:
 	free(reuses);
 	free(events);
 	free(versions);
+	return err;
+}
+
+/* Seals are serialised site-wide by an flock on HOME/archive/.seal-lock,
+ * released by the kernel if the process dies: so a bundle file that no
+ * catalog row names can only have been left by a crashed seal. */
+static int seal_lock(struct ds_home *h, int *fd_out)
+{
+	char dir[DS_PATH_MAX], path[DS_PATH_MAX];
+	int err, fd;
+	if ((err = ds_home_path(h, "archive", dir, sizeof dir)) < 0 ||
+	    (err = ds_mkdirs(dir, 0755)) < 0 ||
+	    (err = ds_home_path(h, "archive/.seal-lock", path, sizeof path)) < 0)
+		return err;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return ds_error_set_errno(DS_EIO, errno, "%s", path);
+	while (flock(fd, LOCK_EX) != 0) {
+		if (errno != EINTR) {
+			err = ds_error_set_errno(DS_EIO, errno, "locking %s", path);
+			close(fd);
+			return err;
+		}
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+int ds_archive_seal(struct ds_home *h, const struct ds_archive_seal_opts *o,
+		    struct ds_archive_seal_result *out)
+{
+	int lock = -1;
+	int err = seal_lock(h, &lock);
+	if (err < 0)
+		return err;
+	err = seal_locked(h, o, out);
+	close(lock); /* releases the lock */
 	return err;
 }

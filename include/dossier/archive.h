@@ -199,8 +199,9 @@ struct ds_archive_seal_result {
  * writes dossier.json and the bundle at archive/YYYY/MM/CODE.asice
  * (CODE.vN.asice for version N > 1; earlier versions are never touched),
  * then in one catalog transaction records the bundle, appends the seal log
- * leaf and moves the dossier to `sealed`. A bundle file left by a seal that
- * crashed before its transaction committed is replaced.
+ * leaf and moves the dossier to `sealed`. Seals are serialised by an flock
+ * on HOME/archive/.seal-lock, so a bundle file that no catalog row names was
+ * left by a seal that crashed before its commit; it is replaced.
  * DS_ESTATE when the dossier is not digitised (or already sealed without
  * `reseal`). */
 int ds_archive_seal(struct ds_home *h, const struct ds_archive_seal_opts *o,
