@@ -2,7 +2,7 @@
  * issue's target excludes key unlock): N seals (the first a seal, the rest
  * reseals), printing "median_ms min_ms bundle_bytes".
  *
- * usage: ds_bench_archive_seal HOME CODE N   (keys as made by ds_archive_setup) */
+ * usage: archive_seal HOME CODE N   (keys as made by ds_archive_setup) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

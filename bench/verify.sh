@@ -9,7 +9,7 @@ build=$(cd "${1:-build}" && pwd)
 D="$build/dossier"
 SETUP="$build/tests/archive/ds_archive_setup"
 MK="$build/tests/ds-mkscan"
-SB="$build/bench/ds_bench_archive_seal"
+SB="$build/bench/archive_seal"
 for x in "$D" "$SETUP" "$MK" "$SB"; do [ -x "$x" ] || { echo "bench/verify: no $x (build it)" >&2; exit 1; }; done
 T=$(mktemp -d "${TMPDIR:-/tmp}/dossier-bench.XXXXXX")
 trap 'rm -rf "$T"' EXIT
@@ -134,6 +134,6 @@ print("same run, %.0f MB/s: **%.0f%%** of it. (`openssl speed -evp sha256 -bytes
 print("gave %.0f MB/s, %.0f%%; the figures move with the load of this shared 2-core machine.)" % (speed / 1e6, 100 * rate / speed))
 print()
 print("Sealing a 20-page digitised dossier (1-bit pages, bundle %.2f MB, B-B, seal + approver" % (int(bsize) / 1e6))
-print("signatures, keys unlocked once; `ds_bench_archive_seal HOME CODE 21`): median **%s ms**, fastest %s ms" % (med, mn))
+print("signatures, keys unlocked once; `bench/archive_seal HOME CODE 21`): median **%s ms**, fastest %s ms" % (med, mn))
 print("(target < 100 ms).")
 PY

@@ -1,11 +1,10 @@
 /* PNG and JPEG headers read by hand (a few bytes each, no decoder
  * involved), so that a page's size is known and checked before a decoder
- * allocates anything; and the Leptonica decode that follows the check. */
+ * allocates anything. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <leptonica/allheaders.h>
 
 #include "dossier/error.h"
 #include "scanner/scan_int.h"
@@ -85,16 +84,46 @@ int ds_scanner__png_header(ds_scanner__read_fn rd, void *ctx, uint64_t size, con
 	return 0;
 }
 
+/* The orientation tag (0x0112) of IFD0 in an EXIF block (the APP1
+ * payload after "Exif\0\0"); 0 when absent or malformed. */
+static int exif_orientation(const unsigned char *t, size_t n)
+{
+	if (n < 8)
+		return 0;
+	int le = t[0] == 'I' && t[1] == 'I';
+	if (!le && !(t[0] == 'M' && t[1] == 'M'))
+		return 0;
+#define U16(p) (le ? (uint32_t)(p)[0] | (uint32_t)(p)[1] << 8 : (uint32_t)(p)[0] << 8 | (p)[1])
+#define U32(p) (le ? U16(p) | U16((p) + 2) << 16 : U16(p) << 16 | U16((p) + 2))
+	uint32_t ifd = U32(t + 4);
+	if (ifd > n - 2)
+		return 0;
+	uint32_t count = U16(t + ifd);
+	for (uint32_t i = 0; i < count; i++) {
+		size_t e = (size_t)ifd + 2 + 12 * (size_t)i;
+		if (e + 12 > n)
+			return 0;
+		if (U16(t + e) == 0x0112 && U16(t + e + 2) == 3 && U32(t + e + 4) == 1) {
+			uint32_t v = U16(t + e + 8);
+			return v >= 1 && v <= 8 ? (int)v : 0;
+		}
+	}
+	return 0;
+#undef U32
+#undef U16
+}
+
 static int is_sof(unsigned m)
 {
 	return m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc;
 }
 
 int ds_scanner__jpeg_header(ds_scanner__read_fn rd, void *ctx, uint64_t size, const char *name,
-                            struct ds_page_info *out)
+                            struct ds_page_info *out, int *orientation)
 {
 	uint64_t off = 2;
 	memset(out, 0, sizeof *out);
+	*orientation = 0;
 	for (int k = 0; k < JPEG_SEGMENTS_MAX; k++) {
 		unsigned char b[18];
 		if (off + 4 > size || rd(ctx, off, b, 4) < 0)
@@ -133,7 +162,20 @@ int ds_scanner__jpeg_header(ds_scanner__read_fn rd, void *ctx, uint64_t size, co
 				out->bits = 32;
 			else
 				return ds_error_set(DS_EINVALID, "%s: corrupt JPEG: %u components", name, ncomp);
+			if (*orientation >= 5) { /* shown transposed */
+				uint32_t t = out->width;
+				out->width = out->height;
+				out->height = t;
+			}
 			return 0;
+		}
+		if (mk == 0xe1 && len >= 16 && *orientation == 0 && off + 2 + len <= size) {
+			/* EXIF: the orientation a camera or phone recorded */
+			unsigned char *exif = malloc(len - 2);
+			if (exif != NULL && rd(ctx, off + 4, exif, len - 2) >= 0 &&
+			    memcmp(exif, "Exif\0\0", 6) == 0)
+				*orientation = exif_orientation(exif + 6, len - 8);
+			free(exif);
 		}
 		if (mk == 0xe0 && len >= 16 && off + 18 <= size && rd(ctx, off + 4, b, 14) >= 0 &&
 		    memcmp(b, "JFIF\0", 5) == 0) {
@@ -147,73 +189,6 @@ int ds_scanner__jpeg_header(ds_scanner__read_fn rd, void *ctx, uint64_t size, co
 		off += 2 + (uint64_t)len;
 	}
 	return ds_error_set(DS_EINVALID, "%s: corrupt JPEG: too many segments", name);
-}
-
-/* Brings a decoded Pix to what the header promised: 1, 8 or 32 bpp, no
- * colour map, no alpha (transparent parts become white). */
-static PIX *normalise(PIX *pix, int bits)
-{
-	PIX *t = NULL;
-	if (pixGetColormap(pix) != NULL) {
-		t = pixRemoveColormap(pix, bits == 1 ? REMOVE_CMAP_TO_BINARY :
-		                             bits == 8 ? REMOVE_CMAP_TO_GRAYSCALE :
-		                                         REMOVE_CMAP_TO_FULL_COLOR);
-		pixDestroy(&pix);
-		if ((pix = t) == NULL)
-			return NULL;
-	}
-	if (pixGetDepth(pix) == 32 && pixGetSpp(pix) == 4) {
-		t = pixAlphaBlendUniform(pix, 0xffffff00);
-		pixDestroy(&pix);
-		if ((pix = t) == NULL)
-			return NULL;
-		pixSetSpp(pix, 3);
-	}
-	int d = pixGetDepth(pix);
-	if (d == bits)
-		return pix;
-	if (bits == 8)
-		t = pixConvertTo8(pix, 0);
-	else if (bits == 32)
-		t = pixConvertTo32(pix);
-	else
-		t = pixConvertTo1(pix, 128);
-	pixDestroy(&pix);
-	return t;
-}
-
-int ds_scanner__lept_decode(const unsigned char *buf, size_t len, int is_png, const char *name,
-                            const struct ds_page_info *want, struct Pix **out)
-{
-	PIX *pix;
-	l_int32 nwarn = 0;
-	int err = 0;
-	ds_scanner__init();
-	if (is_png)
-		pix = pixReadMemPng(buf, len);
-	else
-		pix = pixReadMemJpeg(buf, len, 0, 1, &nwarn, 0);
-	if (pix == NULL)
-		return ds_error_set(DS_EINVALID, "%s: corrupt %s image data", name, is_png ? "PNG" : "JPEG");
-	if (nwarn > 0) {
-		err = ds_error_set(DS_EINVALID, "%s: corrupt JPEG image data", name);
-		goto done;
-	}
-	if ((uint32_t)pixGetWidth(pix) != want->width || (uint32_t)pixGetHeight(pix) != want->height) {
-		err = ds_error_set(DS_EINVALID, "%s: decoded size differs from the header", name);
-		goto done;
-	}
-	if ((pix = normalise(pix, want->bits)) == NULL) {
-		err = ds_error_set(DS_ENOMEM, "%s: out of memory", name);
-		goto done;
-	}
-	if (want->dpi)
-		pixSetResolution(pix, (l_int32)want->dpi, (l_int32)want->dpi);
-	*out = pix;
-	pix = NULL; /* transferred */
-done:
-	pixDestroy(&pix);
-	return err;
 }
 
 struct memsrc {
@@ -235,11 +210,12 @@ int ds_scanner__mem_decode(const unsigned char *buf, size_t len, int is_png, con
 {
 	struct memsrc src = {buf, len};
 	struct ds_page_info info;
+	int orientation = 0;
 	int err = is_png ? ds_scanner__png_header(mem_read, &src, len, name, &info)
-	                 : ds_scanner__jpeg_header(mem_read, &src, len, name, &info);
+	                 : ds_scanner__jpeg_header(mem_read, &src, len, name, &info, &orientation);
 	if (err < 0)
 		return err;
 	if ((err = ds_scanner__check_dims(name, 0, info.width, info.height, lim)) < 0)
 		return err;
-	return ds_scanner__lept_decode(buf, len, is_png, name, &info, out);
+	return ds_scanner__codec_decode(buf, len, is_png, name, &info, orientation, lim, out);
 }
