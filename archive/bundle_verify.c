@@ -841,12 +841,14 @@ static int check_signatures(struct vctx *v)
 		copy_str(sr->manifest, sizeof sr->manifest, v->e[s->manifest_idx].name);
 		sr->ncovered = s->m.nrefs;
 		sr->indication = DS_TOTAL_PASSED;
+		const char *want_cert = NULL;
 		for (size_t j = 0; j < json_array_size(sigs); j++) {
 			json_t *o = json_array_get(sigs, j);
 			const char *f = jstr(o, "file");
 			if (f && strcmp(f, pe->name) == 0) {
 				copy_str(sr->role, sizeof sr->role, jstr(o, "role"));
 				copy_str(sr->id, sizeof sr->id, jstr(o, "id"));
+				want_cert = jstr(o, "cert_sha256");
 			}
 		}
 		if ((rc = read_entry(v, s->sig_idx, NULL, NULL, &p7s, DS_BUNDLE_P7S_BYTES_MAX)) != 0)
@@ -885,6 +887,18 @@ static int check_signatures(struct vctx *v)
 				    sr->cades.indication, sr->cades.sub_indication);
 		}
 		free(p7s);
+		/* dossier.json names the certificate each signature must be made with */
+		if (want_cert && v->opts->cms_verify) {
+			if (strcmp(sr->cades.signer_cert_sha256, want_cert) == 0) {
+				sig_check(sr, "signer_identity", "PASSED", "the certificate dossier.json names");
+			} else {
+				sig_check(sr, "signer_identity", "FAILED",
+					  "signed with certificate %.16s…, dossier.json names %.16s…",
+					  sr->cades.signer_cert_sha256, want_cert);
+				set_verdict(&sr->indication, sr->sub_indication, sizeof sr->sub_indication,
+					    DS_INDETERMINATE, SUB_CONSTRAINTS);
+			}
+		}
 		if (strcmp(sr->role, "seal") == 0) {
 			seals++;
 			if (!s->covers_all) {

@@ -348,11 +348,16 @@ static int seal_locked(struct ds_home *h, const struct ds_archive_seal_opts *o,
 		json_array_append_new(jev, ev);
 	}
 	json_object_set_new(j, "events", jev);
-	json_array_append_new(jsigs, json_pack("{s:s, s:s, s:s, s:o}", "file",
+	/* which signature is whose, and with which certificate: the verifier
+	 * holds each signature to the certificate named here */
+	json_array_append_new(jsigs, json_pack("{s:s, s:s, s:s, s:o, s:o}", "file",
 					       "META-INF/signature001.p7s", "role", "seal", "id",
-					       o->seal_id, "level", str_or_null(o->level)));
-	json_array_append_new(jsigs, json_pack("{s:s, s:s, s:s}", "file", "META-INF/signature002.p7s",
-					       "role", "approver", "id", o->approver));
+					       o->seal_id, "level", str_or_null(o->level), "cert_sha256",
+					       str_or_null(o->seal_cert_sha256)));
+	json_array_append_new(jsigs, json_pack("{s:s, s:s, s:s, s:o}", "file",
+					       "META-INF/signature002.p7s", "role", "approver", "id",
+					       o->approver, "cert_sha256",
+					       str_or_null(o->approver_cert_sha256)));
 	json_object_set_new(j, "signatures", jsigs);
 	json_object_set_new(j, "language", json_string("vi"));
 	json_object_set_new(j, "retention", json_string("permanent"));

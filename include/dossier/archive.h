@@ -173,6 +173,8 @@ struct ds_archive_seal_opts {
 	const char *seal_id;
 	const char *seal_department;   /* the seal's department: must be the dossier's */
 	const char *approver;          /* the approver's user name */
+	const char *seal_cert_sha256;  /* SHA-256 (hex) of the seal's certificate, DER; may be NULL */
+	const char *approver_cert_sha256; /* of the approver's certificate; may be NULL */
 	const char *level;             /* "B-B", "B-T" or "B-LT": recorded in the catalog */
 	int reseal;                    /* allow sealing a sealed dossier again */
 	const char *actor;             /* for the event; NULL: the approver */
