@@ -62,6 +62,9 @@ struct vctx {
 
 static void add_check(struct ds_bundle_report *r, struct ds_check *checks, size_t *n, size_t max,
 		      const char *name, const char *outcome, const char *fmt, va_list ap)
+	__attribute__((format(printf, 7, 0)));
+static void add_check(struct ds_bundle_report *r, struct ds_check *checks, size_t *n, size_t max,
+		      const char *name, const char *outcome, const char *fmt, va_list ap)
 {
 	(void)r;
 	if (*n >= max)
