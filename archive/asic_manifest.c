@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <libxml/parser.h>
+#include <libxml/xmlerror.h>
 #include <libxml/tree.h>
 #include <openssl/evp.h>
 
@@ -108,6 +109,9 @@ done:
 	return err;
 }
 
+static int manifest_parse(struct ds_asic_manifest *out, const unsigned char *xml, size_t len,
+			  const char *what);
+
 void ds_archive__manifest_clear(struct ds_asic_manifest *m)
 {
 	if (!m)
@@ -179,8 +183,39 @@ static int decode_b64(const char *s, unsigned char *out, size_t expect)
 	return 1;
 }
 
+/* libxml2 reports some errors (encoding conversion) through its generic
+ * handler, which prints on stderr; the library never prints. */
+static void quiet(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+static void quiet_structured(void *ctx, xmlErrorPtr e)
+{
+	(void)ctx;
+	(void)e;
+}
+
 int ds_archive__manifest_parse(struct ds_asic_manifest *out, const unsigned char *xml,
 			       size_t len, const char *what)
+{
+	xmlGenericErrorFunc old_generic = xmlGenericError;
+	void *old_generic_ctx = xmlGenericErrorContext;
+	xmlStructuredErrorFunc old_structured = xmlStructuredError;
+	void *old_structured_ctx = xmlStructuredErrorContext;
+	int err;
+
+	xmlSetGenericErrorFunc(NULL, quiet);
+	xmlSetStructuredErrorFunc(NULL, quiet_structured);
+	err = manifest_parse(out, xml, len, what);
+	xmlSetGenericErrorFunc(old_generic_ctx, old_generic);
+	xmlSetStructuredErrorFunc(old_structured_ctx, old_structured);
+	return err;
+}
+
+static int manifest_parse(struct ds_asic_manifest *out, const unsigned char *xml, size_t len,
+			  const char *what)
 {
 	xmlDoc *doc = NULL;
 	int err = 0, bad = 0;

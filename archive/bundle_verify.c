@@ -53,6 +53,11 @@ struct vctx {
 	unsigned char *buf;
 	uint64_t total;
 	json_t *json;
+	/* our own reading of the central directory, cross-checked with
+	 * libzip's, for the raw fast path of stored entries */
+	int fd;
+	uint64_t fsize, cdoff, cdsize, cdcount;
+	uint64_t *lh_off; /* local header offset per entry, in central directory order */
 };
 
 static void add_check(struct ds_bundle_report *r, struct ds_check *checks, size_t *n, size_t max,
@@ -160,6 +165,7 @@ static int precheck(struct vctx *v)
 		goto done;
 	}
 	uint64_t size = (uint64_t)st.st_size;
+	v->fsize = size;
 	if (size < 22) {
 		rc = fail(v, SUB_FORMAT, "container", "%llu bytes: too short for a ZIP",
 			  (unsigned long long)size);
@@ -208,6 +214,14 @@ static int precheck(struct vctx *v)
 		rc = fail(v, SUB_FORMAT, "container", "central directory outside the file (truncated?)");
 		goto done;
 	}
+	if (cdsize > DS_BUNDLE_CD_BYTES_MAX) {
+		rc = fail(v, SUB_FORMAT, "limits", "central directory of %llu bytes",
+			  (unsigned long long)cdsize);
+		goto done;
+	}
+	v->cdoff = cdoff;
+	v->cdsize = cdsize;
+	v->cdcount = count;
 	/* the first local header: mimetype, stored */
 	unsigned char lh[30 + 8];
 	if (size < sizeof lh || pread_all(fd, lh, sizeof lh, 0) < 0 || le32(lh) != 0x04034b50) {
@@ -241,10 +255,117 @@ static int precheck(struct vctx *v)
 	      extra ? " (with an extra field)" : "");
 done:
 	free(tail);
+	if (rc == 0) {
+		v->fd = fd;
+		fd = -1;
+	}
 	if (fd >= 0)
 		close(fd);
 	return rc;
 }
+
+/* Walks the central directory (already bounded by precheck) for each
+ * entry's local header offset; names and sizes must be the ones libzip
+ * read. 1 on a recorded failure. */
+static int read_offsets(struct vctx *v)
+{
+	unsigned char *cd = NULL;
+	int rc = 0;
+	uint64_t pos = 0;
+
+	if (v->cdcount != v->n)
+		return fail(v, SUB_FORMAT, "container", "entry counts disagree");
+	if (!(v->lh_off = calloc(v->n + 1, sizeof *v->lh_off)) ||
+	    !(cd = malloc((size_t)v->cdsize + 1))) {
+		rc = ds_error_set(DS_ENOMEM, "%s: out of memory", v->path);
+		goto done;
+	}
+	if (pread_all(v->fd, cd, (size_t)v->cdsize, (off_t)v->cdoff) < 0) {
+		rc = fail(v, SUB_FORMAT, "container", "central directory unreadable");
+		goto done;
+	}
+	for (size_t i = 0; i < v->n; i++) {
+		if (v->cdsize - pos < 46 || le32(cd + pos) != 0x02014b50) {
+			rc = fail(v, SUB_FORMAT, "container", "central directory record %zu malformed", i);
+			goto done;
+		}
+		const unsigned char *r = cd + pos;
+		uint64_t csize = le32(r + 20), usize = le32(r + 24), off = le32(r + 42);
+		size_t nl = le16(r + 28), el = le16(r + 30), cl = le16(r + 32);
+		if (v->cdsize - pos - 46 < (uint64_t)nl + el + cl) {
+			rc = fail(v, SUB_FORMAT, "container", "central directory record %zu overruns", i);
+			goto done;
+		}
+		/* ZIP64 extra field: the 0xFFFFFFFF values, in order */
+		const unsigned char *x = r + 46 + nl, *xe = x + el;
+		while (xe - x >= 4) {
+			size_t id = le16(x), len = le16(x + 2);
+			if ((size_t)(xe - x - 4) < len)
+				break;
+			if (id == 1) {
+				const unsigned char *q = x + 4, *qe = q + len;
+				if (usize == 0xFFFFFFFF && qe - q >= 8) {
+					usize = le64(q);
+					q += 8;
+				}
+				if (csize == 0xFFFFFFFF && qe - q >= 8) {
+					csize = le64(q);
+					q += 8;
+				}
+				if (off == 0xFFFFFFFF && qe - q >= 8)
+					off = le64(q);
+			}
+			x += 4 + len;
+		}
+		if (nl != strlen(v->e[i].name) || memcmp(r + 46, v->e[i].name, nl) != 0 ||
+		    csize != v->e[i].csize || usize != v->e[i].size || off >= v->fsize) {
+			rc = fail(v, SUB_FORMAT, "container", "central directory record %zu disagrees", i);
+			goto done;
+		}
+		v->lh_off[i] = off;
+		pos += 46 + nl + el + cl;
+	}
+done:
+	free(cd);
+	return rc;
+}
+
+/* A stored entry read straight from the file: no inflation and no CRC
+ * layer (its integrity is the manifest digest). */
+static int read_stored_raw(struct vctx *v, size_t i, EVP_MD_CTX *h256, EVP_MD_CTX *h512,
+			   unsigned char *kb)
+{
+	struct ventry *e = &v->e[i];
+	unsigned char lh[30];
+	char name[DS_BUNDLE_NAME_MAX + 1];
+	uint64_t off = v->lh_off[i], data, got = 0;
+
+	if (v->fsize - off < 30 || pread_all(v->fd, lh, 30, (off_t)off) < 0 || le32(lh) != 0x04034b50)
+		return fail(v, SUB_FORMAT, "container", "%s: no local header", e->name);
+	size_t nl = le16(lh + 26), el = le16(lh + 28);
+	if (nl != strlen(e->name) || v->fsize - off - 30 < nl ||
+	    pread_all(v->fd, name, nl, (off_t)(off + 30)) < 0 || memcmp(name, e->name, nl) != 0 ||
+	    le16(lh + 8) != 0 || (le16(lh + 6) & 1))
+		return fail(v, SUB_FORMAT, "container", "%s: local header disagrees", e->name);
+	data = off + 30 + nl + el;
+	if (data > v->fsize || v->fsize - data < e->size)
+		return fail(v, SUB_FORMAT, "container", "%s: data past the end of the file", e->name);
+	while (got < e->size) {
+		size_t want = e->size - got < DS_IO_CHUNK ? (size_t)(e->size - got) : DS_IO_CHUNK;
+		if (pread_all(v->fd, v->buf, want, (off_t)(data + got)) < 0)
+			return fail(v, SUB_FORMAT, "container", "%s: read error", e->name);
+		if (h256)
+			EVP_DigestUpdate(h256, v->buf, want);
+		if (h512)
+			EVP_DigestUpdate(h512, v->buf, want);
+		if (kb)
+			memcpy(kb + got, v->buf, want);
+		got += want;
+	}
+	v->total += got;
+	return 0;
+}
+
 
 static int fold_cmp(const void *a, const void *b)
 {
@@ -414,6 +535,8 @@ static int scan_entries(struct vctx *v)
 				  folded[i]);
 			goto done;
 		}
+	if ((rc = read_offsets(v)) != 0)
+		goto done;
 	check(v, "limits", "PASSED", "%zu entries, %llu bytes declared", v->n,
 	      (unsigned long long)declared);
 	check(v, "names", "PASSED", "relative, UTF-8, no '..', no duplicates");
@@ -445,9 +568,13 @@ static int read_entry(struct vctx *v, size_t i, EVP_MD_CTX *h256, EVP_MD_CTX *h5
 		if (!(kb = malloc((size_t)e->size + 1)))
 			return ds_error_set(DS_ENOMEM, "%s: out of memory", v->path);
 	}
-	/* stored entries are read raw: no inflation, no CRC layer; their
-	 * integrity is the manifest digest */
-	zf = zip_fopen_index(v->za, i, e->method == ZIP_CM_STORE ? ZIP_FL_COMPRESSED : 0);
+	if (e->method == ZIP_CM_STORE && v->lh_off) {
+		if ((rc = read_stored_raw(v, i, h256, h512, kb)) != 0)
+			goto done;
+		got = e->size;
+		goto finished;
+	}
+	zf = zip_fopen_index(v->za, i, 0);
 	if (!zf) {
 		rc = fail(v, SUB_FORMAT, "container", "%s: %s", e->name, zip_strerror(v->za));
 		goto done;
@@ -488,6 +615,7 @@ static int read_entry(struct vctx *v, size_t i, EVP_MD_CTX *h256, EVP_MD_CTX *h5
 			  (unsigned long long)got, (unsigned long long)e->size);
 		goto done;
 	}
+finished:
 	v->r->bytes_hashed += got;
 	if (keep) {
 		kb[got] = '\0';
@@ -716,12 +844,14 @@ static int check_signatures(struct vctx *v)
 		copy_str(sr->manifest, sizeof sr->manifest, v->e[s->manifest_idx].name);
 		sr->ncovered = s->m.nrefs;
 		sr->indication = DS_TOTAL_PASSED;
+		const char *want_cert = NULL;
 		for (size_t j = 0; j < json_array_size(sigs); j++) {
 			json_t *o = json_array_get(sigs, j);
 			const char *f = jstr(o, "file");
 			if (f && strcmp(f, pe->name) == 0) {
 				copy_str(sr->role, sizeof sr->role, jstr(o, "role"));
 				copy_str(sr->id, sizeof sr->id, jstr(o, "id"));
+				want_cert = jstr(o, "cert_sha256");
 			}
 		}
 		if ((rc = read_entry(v, s->sig_idx, NULL, NULL, &p7s, DS_BUNDLE_P7S_BYTES_MAX)) != 0)
@@ -760,6 +890,18 @@ static int check_signatures(struct vctx *v)
 				    sr->cades.indication, sr->cades.sub_indication);
 		}
 		free(p7s);
+		/* dossier.json names the certificate each signature must be made with */
+		if (want_cert && v->opts->cms_verify) {
+			if (strcmp(sr->cades.signer_cert_sha256, want_cert) == 0) {
+				sig_check(sr, "signer_identity", "PASSED", "the certificate dossier.json names");
+			} else {
+				sig_check(sr, "signer_identity", "FAILED",
+					  "signed with certificate %.16s…, dossier.json names %.16s…",
+					  sr->cades.signer_cert_sha256, want_cert);
+				set_verdict(&sr->indication, sr->sub_indication, sizeof sr->sub_indication,
+					    DS_INDETERMINATE, SUB_CONSTRAINTS);
+			}
+		}
 		if (strcmp(sr->role, "seal") == 0) {
 			seals++;
 			if (!s->covers_all) {
@@ -837,6 +979,9 @@ static void vctx_clear(struct vctx *v)
 	}
 	free(v->e);
 	free(v->buf);
+	free(v->lh_off);
+	if (v->fd >= 0)
+		close(v->fd);
 	json_decref(v->json);
 }
 
@@ -844,7 +989,7 @@ int ds_bundle_verify(const char *path, const struct ds_bundle_verify_opts *opts,
 		     struct ds_bundle_report **out)
 {
 	struct ds_bundle_verify_opts none = {0};
-	struct vctx v = {.path = path, .opts = opts ? opts : &none};
+	struct vctx v = {.path = path, .opts = opts ? opts : &none, .fd = -1};
 	int rc = 0;
 
 	if (!(v.r = calloc(1, sizeof *v.r)) || !(v.buf = malloc(DS_IO_CHUNK))) {
@@ -886,7 +1031,7 @@ int ds_bundle_read_entry(const char *path, const char *name, size_t max, unsigne
 			 size_t *len)
 {
 	struct ds_bundle_verify_opts none = {0};
-	struct vctx v = {.path = path, .opts = &none};
+	struct vctx v = {.path = path, .opts = &none, .fd = -1};
 	int rc = 0;
 
 	if (!(v.r = calloc(1, sizeof *v.r)) || !(v.buf = malloc(DS_IO_CHUNK))) {

@@ -18,6 +18,7 @@
 
 #include "archive/archive_int.h"
 #include "dossier/error.h"
+#include "dossier/fs.h"
 
 struct wentry {
 	char name[DS_BUNDLE_NAME_MAX + 1];
@@ -207,8 +208,8 @@ static int fsync_path(const char *path, int dir)
 	int rc = fsync(fd);
 	int e = errno;
 	close(fd);
-	if (rc != 0)
-		return ds_error_set_errno(DS_EIO, e, "fsync %s", path);
+	if (rc != 0 || ds_fault("fsync"))
+		return ds_error_set_errno(DS_EIO, rc != 0 ? e : EIO, "fsync %s", path);
 	return 0;
 }
 
@@ -365,7 +366,7 @@ int ds_bundle_write(ds_bundle_writer *w, const char *path, char (*p7s_sha256)[65
 	}
 	(void)unlink(tmp);
 	tmp_made = 0;
-	if ((err = fsync_path(dirname(dir), 1)) < 0)
+	if ((err = ds_fsync_dir(dirname(dir))) < 0)
 		goto done;
 done:
 	if (za)

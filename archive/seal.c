@@ -2,6 +2,8 @@
  * write dossier.json and the ASiC-E bundle, then record bundle, seal log
  * leaf and state in one catalog transaction. */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,8 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
 
 #include "dossier/archive.h"
 #include "dossier/catalog.h"
@@ -107,13 +111,58 @@ static int result_name(char *out, size_t n, size_t idx, const char *orig)
 	return ds_fmt(out, n, "result/r%02zu%s%s%s", idx + 1, k ? "-" : "", clean, ext);
 }
 
+/* dossier.json is NFC (FORMATS.md): the catalog keeps text as typed, and
+ * an input method may have sent decomposed Vietnamese marks. JSON syntax is
+ * ASCII and composes with nothing, so normalising the whole text is
+ * normalising every string in it. *out is malloc'd. */
+static int nfc(const char *in, char **out)
+{
+	UErrorCode st = U_ZERO_ERROR;
+	const UNormalizer2 *n = unorm2_getNFCInstance(&st);
+	UChar *u = NULL, *v = NULL;
+	char *o = NULL;
+	int32_t ulen = 0, vlen = 0, olen = 0;
+	size_t len = strlen(in);
+	int err = 0;
+
+	if (U_FAILURE(st) || len > (size_t)INT32_MAX / 4)
+		return ds_error_set(DS_ERROR, "dossier.json: no NFC normaliser");
+	u_strFromUTF8(NULL, 0, &ulen, in, (int32_t)len, &st);
+	st = st == U_BUFFER_OVERFLOW_ERROR ? U_ZERO_ERROR : st;
+	if (U_FAILURE(st) || !(u = malloc(((size_t)ulen + 1) * sizeof *u)) ||
+	    !(v = malloc(((size_t)ulen * 3 + 1) * sizeof *v))) {
+		err = ds_error_set(U_FAILURE(st) ? DS_EINVALID : DS_ENOMEM, "dossier.json: not UTF-8");
+		goto done;
+	}
+	u_strFromUTF8(u, ulen + 1, NULL, in, (int32_t)len, &st);
+	vlen = unorm2_normalize(n, u, ulen, v, ulen * 3 + 1, &st);
+	u_strToUTF8(NULL, 0, &olen, v, vlen, &st);
+	st = st == U_BUFFER_OVERFLOW_ERROR ? U_ZERO_ERROR : st;
+	if (U_FAILURE(st) || !(o = malloc((size_t)olen + 1))) {
+		err = ds_error_set(DS_ERROR, "dossier.json: NFC: %s", u_errorName(st));
+		goto done;
+	}
+	u_strToUTF8(o, olen + 1, NULL, v, vlen, &st);
+	if (U_FAILURE(st)) {
+		err = ds_error_set(DS_ERROR, "dossier.json: NFC: %s", u_errorName(st));
+		goto done;
+	}
+	*out = o;
+	o = NULL; /* transferred */
+done:
+	free(u);
+	free(v);
+	free(o);
+	return err;
+}
+
 static json_t *str_or_null(const char *s)
 {
 	return s && *s ? json_string(s) : json_null();
 }
 
-int ds_archive_seal(struct ds_home *h, const struct ds_archive_seal_opts *o,
-		    struct ds_archive_seal_result *out)
+static int seal_locked(struct ds_home *h, const struct ds_archive_seal_opts *o,
+		       struct ds_archive_seal_result *out)
 {
 	ds_catalog *c = h->catalog;
 	struct ds_dossier d;
@@ -299,11 +348,16 @@ int ds_archive_seal(struct ds_home *h, const struct ds_archive_seal_opts *o,
 		json_array_append_new(jev, ev);
 	}
 	json_object_set_new(j, "events", jev);
-	json_array_append_new(jsigs, json_pack("{s:s, s:s, s:s, s:o}", "file",
+	/* which signature is whose, and with which certificate: the verifier
+	 * holds each signature to the certificate named here */
+	json_array_append_new(jsigs, json_pack("{s:s, s:s, s:s, s:o, s:o}", "file",
 					       "META-INF/signature001.p7s", "role", "seal", "id",
-					       o->seal_id, "level", str_or_null(o->level)));
-	json_array_append_new(jsigs, json_pack("{s:s, s:s, s:s}", "file", "META-INF/signature002.p7s",
-					       "role", "approver", "id", o->approver));
+					       o->seal_id, "level", str_or_null(o->level), "cert_sha256",
+					       str_or_null(o->seal_cert_sha256)));
+	json_array_append_new(jsigs, json_pack("{s:s, s:s, s:s, s:o}", "file",
+					       "META-INF/signature002.p7s", "role", "approver", "id",
+					       o->approver, "cert_sha256",
+					       str_or_null(o->approver_cert_sha256)));
 	json_object_set_new(j, "signatures", jsigs);
 	json_object_set_new(j, "language", json_string("vi"));
 	json_object_set_new(j, "retention", json_string("permanent"));
@@ -311,6 +365,11 @@ int ds_archive_seal(struct ds_home *h, const struct ds_archive_seal_opts *o,
 		err = ds_error_set(DS_ENOMEM, "dossier.json: out of memory");
 		goto done;
 	}
+	char *norm = NULL;
+	if ((err = nfc(jtext, &norm)) < 0)
+		goto done;
+	free(jtext);
+	jtext = norm;
 	if ((err = ds_bundle_add_data(w, "dossier.json", jtext, strlen(jtext), "application/json")) < 0)
 		goto done;
 	if ((err = ds_bundle_add_signature(w, o->seal_sign, o->seal_arg)) < 0 ||
@@ -378,5 +437,42 @@ done:
 	free(reuses);
 	free(events);
 	free(versions);
+	return err;
+}
+
+/* Seals are serialised site-wide by an flock on HOME/archive/.seal-lock,
+ * released by the kernel if the process dies: so a bundle file that no
+ * catalog row names can only have been left by a crashed seal. */
+static int seal_lock(struct ds_home *h, int *fd_out)
+{
+	char dir[DS_PATH_MAX], path[DS_PATH_MAX];
+	int err, fd;
+	if ((err = ds_home_path(h, "archive", dir, sizeof dir)) < 0 ||
+	    (err = ds_mkdirs(dir, 0755)) < 0 ||
+	    (err = ds_home_path(h, "archive/.seal-lock", path, sizeof path)) < 0)
+		return err;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return ds_error_set_errno(DS_EIO, errno, "%s", path);
+	while (flock(fd, LOCK_EX) != 0) {
+		if (errno != EINTR) {
+			err = ds_error_set_errno(DS_EIO, errno, "locking %s", path);
+			close(fd);
+			return err;
+		}
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+int ds_archive_seal(struct ds_home *h, const struct ds_archive_seal_opts *o,
+		    struct ds_archive_seal_result *out)
+{
+	int lock = -1;
+	int err = seal_lock(h, &lock);
+	if (err < 0)
+		return err;
+	err = seal_locked(h, o, out);
+	close(lock); /* releases the lock */
 	return err;
 }

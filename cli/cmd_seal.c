@@ -191,11 +191,16 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	if (err < 0)
 		goto fail;
 
+	struct ds_cert_info aci;
+	if ((err = ds_cert_info_file(acert, &aci)) < 0)
+		goto fail;
 	struct signer_arg sa = {seal_signer, so}, aa = {appr_signer, so};
 	struct ds_archive_seal_opts o = {
 		.code = code,
 		.seal_id = seal_id,
 		.seal_department = seal.department,
+		.seal_cert_sha256 = seal.cert_sha256[0] ? seal.cert_sha256 : NULL,
+		.approver_cert_sha256 = aci.sha256,
 		.approver = user,
 		.level = level,
 		.reseal = reseal,

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "cli_archive.h"
 #include "dossier/archive.h"
+#include "dossier/clock.h"
 #include "dossier/error.h"
 #include "dossier/fs.h"
 #include "dossier/seallog.h"
@@ -22,7 +23,7 @@ static int run(struct ds_cli *cli, int argc, char **argv);
 const struct ds_cmd ds_cmd_verify = {
 	.name = "verify",
 	.usage = "BUNDLE… [--trust ROOTS.pem] [--crl FILE] [--checkpoint FILE --proof FILE "
-		 "[--log-key FILE]] [--json] [--verbose]",
+		 "[--log-key FILE]] [--at TIME] [--json] [--verbose]",
 	.summary = "verify sealed bundles offline (ASiC-E structure, digests, CAdES, seal log)",
 	.run = run,
 };
@@ -33,6 +34,7 @@ static const char options_text[] =
 	"  --checkpoint FILE   a signed seal log checkpoint (with --proof, one bundle)\n"
 	"  --proof FILE        the inclusion proof printed by `dossier log prove CODE`\n"
 	"  --log-key FILE      the seal log's public key (default HOME/pki/log.pub)\n"
+	"  --at TIME           verify as of TIME (RFC 3339) instead of now\n"
 	"  --json              a JSON array with one report per bundle\n"
 	"  --verbose           list passed checks too\n"
 	"exit: 0 all TOTAL_PASSED, 1 some TOTAL_FAILED, 66 some unreadable, 2 INDETERMINATE,\n"
@@ -62,11 +64,13 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 					     {"checkpoint", required_argument, NULL, 'k'},
 					     {"proof", required_argument, NULL, 'p'},
 					     {"log-key", required_argument, NULL, 'l'},
+					     {"at", required_argument, NULL, 'T'},
 					     {"json", no_argument, NULL, 'j'},
 					     {"verbose", no_argument, NULL, 'v'},
 					     {"help", no_argument, NULL, 'h'},
 					     {0}};
 	const char *trust = NULL, *crl = NULL, *cp = NULL, *proof = NULL, *logkey = NULL;
+	int64_t at = 0;
 	int c, json = 0, verbose = 0, err, rc = DS_EXIT_OK;
 	int any_failed = 0, any_unreadable = 0, any_indet = 0;
 	char trust_buf[DS_PATH_MAX], key_buf[DS_PATH_MAX];
@@ -81,6 +85,11 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		case 'k': cp = optarg; break;
 		case 'p': proof = optarg; break;
 		case 'l': logkey = optarg; break;
+		case 'T':
+			if (ds_time_parse(optarg, &at) < 0 || at <= 0)
+				return ds_cli_failf(cli, DS_EXIT_USAGE, "--at: not an RFC 3339 time: %s",
+						    optarg);
+			break;
 		case 'j': json = 1; break;
 		case 'v': verbose = 1; break;
 		case 'h': return ds_cli_help(&ds_cmd_verify, options_text);
@@ -91,6 +100,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		return ds_cli_usage(cli, &ds_cmd_verify);
 	if ((err = ds_cli_archive_vopts(cli, trust, crl, &vo, trust_buf, sizeof trust_buf)) < 0)
 		return ds_cli_fail(cli, err);
+	vo.cades.now = at;
 	if (cp) {
 		unsigned char *b = NULL;
 		if (!logkey) {

@@ -15,6 +15,8 @@
 #include "dossier/signer.h"
 #include "dossier/pki.h"
 #include "dossier/catalog_signer.h"
+#include "dossier/archive.h"
+#include "dossier/catalog_archive.h"
 #include "dossier/qr.h"
 #include "dossier/receipt.h"
 #include "dossier/inbox.h"

@@ -32,6 +32,7 @@ extern "C" {
 #define DS_BUNDLE_P7S_BYTES_MAX ((size_t)4 << 20)
 #define DS_BUNDLE_JSON_BYTES_MAX ((size_t)16 << 20)
 #define DS_BUNDLE_SIGS_MAX 16
+#define DS_BUNDLE_CD_BYTES_MAX ((uint64_t)64 << 20) /* central directory */
 
 #define DS_ASIC_MIMETYPE "application/vnd.etsi.asic-e+zip"
 #define DS_ASIC_NS "http://uri.etsi.org/02918/v1.2.1#"
@@ -172,6 +173,8 @@ struct ds_archive_seal_opts {
 	const char *seal_id;
 	const char *seal_department;   /* the seal's department: must be the dossier's */
 	const char *approver;          /* the approver's user name */
+	const char *seal_cert_sha256;  /* SHA-256 (hex) of the seal's certificate, DER; may be NULL */
+	const char *approver_cert_sha256; /* of the approver's certificate; may be NULL */
 	const char *level;             /* "B-B", "B-T" or "B-LT": recorded in the catalog */
 	int reseal;                    /* allow sealing a sealed dossier again */
 	const char *actor;             /* for the event; NULL: the approver */
@@ -198,8 +201,9 @@ struct ds_archive_seal_result {
  * writes dossier.json and the bundle at archive/YYYY/MM/CODE.asice
  * (CODE.vN.asice for version N > 1; earlier versions are never touched),
  * then in one catalog transaction records the bundle, appends the seal log
- * leaf and moves the dossier to `sealed`. A bundle file left by a seal that
- * crashed before its transaction committed is replaced.
+ * leaf and moves the dossier to `sealed`. Seals are serialised by an flock
+ * on HOME/archive/.seal-lock, so a bundle file that no catalog row names was
+ * left by a seal that crashed before its commit; it is replaced.
  * DS_ESTATE when the dossier is not digitised (or already sealed without
  * `reseal`). */
 int ds_archive_seal(struct ds_home *h, const struct ds_archive_seal_opts *o,

@@ -6,18 +6,24 @@
  * Passphrases are in *.pass files (0600). Departments must exist.
  *
  * usage: ds_archive_setup HOME
- *        ds_archive_setup --digitize HOME CODE   (stands in for OCR: marks it digitized) */
+ * Also a time-stamping certificate pki/tsa.{key,pem,pass} for ds_tsa_server.
+ *        ds_archive_setup --digitize HOME CODE   (stands in for OCR: marks it digitized)
+ *        ds_archive_setup --log-proof HOME CODE DIR
+ *            (stands in for `dossier log`: a log key in HOME/pki/log.{key,pub}, a signed
+ *             checkpoint DIR/checkpoint and CODE's inclusion proof DIR/proof) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "dossier/catalog_signer.h"
 #include "dossier/error.h"
 #include "dossier/fs.h"
 #include "dossier/home.h"
 #include "dossier/pki.h"
+#include "dossier/seallog.h"
 
 static const char *home;
 static const char pass[] = "correct horse battery staple";
@@ -122,6 +128,35 @@ int main(int argc, char **argv)
 		ds_home_free(h);
 		return 0;
 	}
+	if (argc == 5 && strcmp(argv[1], "--log-proof") == 0) {
+		ds_seallog_key *k = NULL;
+		struct ds_checkpoint cp;
+		struct ds_seallog_proof pr;
+		char *note = NULL, *text = NULL, out[DS_PATH_MAX];
+		home = argv[2];
+		if ((err = ds_home_open(&h, home)) < 0)
+			die(home, err);
+		if (access(p("pki/log.key"), F_OK) != 0 &&
+		    (err = ds_pki_make_ed25519(p("pki/log.key"), p("pki/log.pub"), pass, strlen(pass))) < 0)
+			die("log key", err);
+		if ((err = ds_seallog_key_load_private(&k, p("pki/log.key"), DS_SEALLOG_DEFAULT_ORIGIN,
+						       pass, strlen(pass))) < 0 ||
+		    (err = ds_seallog_checkpoint(h->catalog, k, DS_SEALLOG_DEFAULT_ORIGIN, now, &note,
+						 &cp)) < 0 ||
+		    (err = ds_seallog_prove(h->catalog, argv[3], NULL, 0, &pr, NULL)) < 0 ||
+		    (err = ds_seallog_proof_format(&text, &pr)) < 0)
+			die("seal log", err);
+		if ((err = ds_path_join(out, sizeof out, argv[4], "checkpoint")) < 0 ||
+		    (err = ds_file_write_atomic(out, note, strlen(note), 0644)) < 0 ||
+		    (err = ds_path_join(out, sizeof out, argv[4], "proof")) < 0 ||
+		    (err = ds_file_write_atomic(out, text, strlen(text), 0644)) < 0)
+			die("writing proof", err);
+		free(note);
+		free(text);
+		ds_seallog_key_free(k);
+		ds_home_free(h);
+		return 0;
+	}
 	if (argc != 2) {
 		fprintf(stderr, "usage: ds_archive_setup HOME\n");
 		return 64;
@@ -145,6 +180,7 @@ int main(int argc, char **argv)
 	issue("root", "seals/expired", "STNMT", DS_CERT_SEAL, now - 400 * 86400, now - 30 * 86400,
 	      serial);
 	issue("other-root", "seals/untrusted", "STNMT", DS_CERT_SEAL, 0, 0, serial);
+	issue("root", "tsa", "TSA", DS_CERT_TSA, 0, 0, serial);
 	struct ds_revoked rv = {.revoked_at = now - 5 * 86400, .reason = 1};
 	memcpy(rv.serial, revoked_serial, sizeof rv.serial);
 	if ((err = ds_pki_crl(p("pki/root.key"), p("pki/root.pem"), pass, strlen(pass), NULL, 0, 1,

@@ -15,6 +15,43 @@ SETUP="$DS_BUILD_DIR/tests/archive/ds_archive_setup"
 PKI="$DOSSIER_HOME/pki"
 APASS="$PKI/approvers/an.pass"
 
+# layout BUNDLE: unzip -t, and the bytes FORMATS.md fixes, checked with python3's zipfile
+layout() {
+unzip -tq "$1" >/dev/null || fail "unzip -t $1"
+python3 - "$1" <<'PY' || fail "zip layout of $1"
+import struct, sys, zipfile, json, unicodedata
+p = sys.argv[1]
+raw = open(p, "rb").read()
+sig, ver, flags, method, t, d, crc, cs, us, nl, el = struct.unpack("<IHHHHHIIIHH", raw[:30])
+assert sig == 0x04034b50 and raw[30:30 + nl] == b"mimetype", "mimetype not first"
+assert method == 0 and el == 0 and flags & 8 == 0, "mimetype compressed, extra field or descriptor"
+assert raw[38:38 + us] == b"application/vnd.etsi.asic-e+zip"
+z = zipfile.ZipFile(p)
+names = z.namelist()
+assert names[0] == "mimetype" and names[1] == "dossier.json", names[:2]
+for i in z.infolist():
+    assert i.flag_bits & 8 == 0, "data descriptor on " + i.filename
+    assert i.extra == b"", "extra field on " + i.filename
+    # the local header too
+    off = i.header_offset
+    lnl, lel = struct.unpack("<HH", raw[off + 26:off + 30])
+    assert lel == 0, "local extra field on " + i.filename
+    stored = i.filename.endswith((".tif", ".png", ".pdf", ".p7s", ".jpg")) or i.filename == "mimetype"
+    assert i.compress_type == (0 if stored else 8), (i.filename, i.compress_type)
+    assert i.date_time == z.infolist()[0].date_time
+    assert i.filename.isascii() and ".." not in i.filename.split("/") and len(i.filename) <= 255
+text = z.read("dossier.json").decode("utf-8")
+assert unicodedata.is_normalized("NFC", text), "dossier.json is not NFC"
+j = json.loads(text)
+assert j["format"] == "dossier-bundle/1" and j["seal_id"] == "STNMT-1", j
+assert j["sealed_at"].endswith("Z") and len(j["pages"]) == 3
+assert j["department"]["code"] == "STNMT" and j["applicant"]["name"] == "Nguyễn Văn An"
+assert j["results"][0]["title"] == "Giấy chứng nhận quyền sử dụng đất", j["results"][0]["title"]
+assert j["results"][0]["file"].startswith("result/r01-giay-chung-nhan") and j["results"][0]["file"] in names
+assert {"pages/p0001.tif", "META-INF/ASiCManifest001.xml", "META-INF/signature002.p7s"} <= set(names)
+PY
+}
+
 echo "Đơn đăng ký biến động đất đai. Người sử dụng đất: Nguyễn Văn An." > "$T/text"
 "$MK" -o "$T/a.tif" --pages 3 < "$T/text"
 code=$("$D" intake --procedure 1.004227 --applicant-id 001090000001 \
@@ -26,7 +63,9 @@ grep -q "only a digitized dossier" "$T/err" || fail "refusal message: $(cat "$T/
 "$SETUP" --digitize "$DOSSIER_HOME" "$code"
 
 printf '%%PDF-1.4\n%% Giấy chứng nhận\n1 0 obj <<>> endobj\ntrailer <<>>\n%%%%EOF\n' > "$T/giay chung nhan.pdf"
-"$D" attach "$code" --result "$T/giay chung nhan.pdf" --title "Giấy chứng nhận quyền sử dụng đất" >/dev/null
+nfd=$(python3 -c 'import unicodedata; print(unicodedata.normalize("NFD", "Giấy chứng nhận quyền sử dụng đất"))')
+[ "$nfd" != "Giấy chứng nhận quyền sử dụng đất" ] || fail "NFD fixture"
+"$D" attach "$code" --result "$T/giay chung nhan.pdf" --title "$nfd" >/dev/null
 echo "not a document" > "$T/notes.txt"
 expect_fail 65 "$D" attach "$code" --result "$T/notes.txt" --title x
 ok "attach a result; a non-document is refused"
@@ -54,34 +93,8 @@ grep -q "TOTAL_PASSED" "$T/v.txt" || fail "verify output"
 [ "$(json_get "$T/v.json" '[s["indication"] for s in d[0]["signatures"]]')" = "['TOTAL_PASSED', 'TOTAL_PASSED']" ] || fail "sig indications"
 ok "dossier verify: TOTAL_PASSED, seal and approver signatures"
 
-unzip -tq "$B" >/dev/null || fail "unzip -t"
-python3 - "$B" <<'PY' || fail "zip layout"
-import struct, sys, zipfile, json
-p = sys.argv[1]
-raw = open(p, "rb").read()
-sig, ver, flags, method, t, d, crc, cs, us, nl, el = struct.unpack("<IHHHHHIIIHH", raw[:30])
-assert sig == 0x04034b50 and raw[30:30 + nl] == b"mimetype", "mimetype not first"
-assert method == 0 and el == 0 and flags & 8 == 0, "mimetype compressed, extra field or descriptor"
-assert raw[38:38 + us] == b"application/vnd.etsi.asic-e+zip"
-z = zipfile.ZipFile(p)
-names = z.namelist()
-assert names[0] == "mimetype" and names[1] == "dossier.json", names[:2]
-for i in z.infolist():
-    assert i.flag_bits & 8 == 0, "data descriptor on " + i.filename
-    assert i.extra == b"", "extra field on " + i.filename
-    stored = i.filename.endswith((".tif", ".png", ".pdf", ".p7s", ".jpg")) or i.filename == "mimetype"
-    assert i.compress_type == (0 if stored else 8), (i.filename, i.compress_type)
-    assert i.date_time == z.infolist()[0].date_time
-    assert i.filename.isascii() and ".." not in i.filename.split("/")
-j = json.loads(z.read("dossier.json"))
-assert j["format"] == "dossier-bundle/1" and j["seal_id"] == "STNMT-1", j
-assert j["sealed_at"].endswith("Z") and len(j["pages"]) == 3
-assert j["department"]["code"] == "STNMT" and j["applicant"]["name"] == "Nguyễn Văn An"
-assert j["results"][0]["title"] == "Giấy chứng nhận quyền sử dụng đất"
-assert j["results"][0]["file"].startswith("result/r01-giay-chung-nhan") and j["results"][0]["file"] in names
-assert {"pages/p0001.tif", "META-INF/ASiCManifest001.xml", "META-INF/signature002.p7s"} <= set(names)
-PY
-ok "unzip -t; mimetype first, stored, no extra field; stored media, deflated text; dossier.json"
+layout "$B"
+ok "unzip -t; mimetype first, stored, no extra field; stored media, deflated text; dossier.json in NFC"
 
 # independent CMS implementations over each manifest
 mkdir "$T/x" && (cd "$T/x" && unzip -q "$B")
@@ -105,6 +118,16 @@ if certtool --p7-verify --inder --infile "$T/x/META-INF/signature001.p7s" --load
 	--load-ca-certificate "$PKI/root.pem" >/dev/null 2>&1; then fail "certtool accepted a changed manifest"; fi
 ok "each manifest's signature verifies with GnuTLS certtool and NSS cmsutil"
 
+# seal log: inclusion of this seal against a signed checkpoint, offline
+"$SETUP" --log-proof "$DOSSIER_HOME" "$code" "$T"
+"$D" verify --json --checkpoint "$T/checkpoint" --proof "$T/proof" "$B" > "$T/v.json" ||
+	{ cat "$T/v.json"; fail "verify with the seal log"; }
+[ "$(json_get "$T/v.json" '[c["outcome"] for c in d[0]["checks"] if c["name"] == "seal_log"]')" = "['PASSED']" ] || fail "seal_log check"
+sed 's/^\([0-9]*\)$/\1/; 3s/^./X/' "$T/checkpoint" > "$T/bad-checkpoint"
+expect_fail 2 "$D" verify --checkpoint "$T/bad-checkpoint" --proof "$T/proof" "$B"
+expect_fail 64 "$D" verify --checkpoint "$T/checkpoint" "$B"
+ok "seal log inclusion checked offline against a signed checkpoint; a forged one is not"
+
 # sealing again: refused, then --reseal keeps the earlier bundle
 expect_fail 1 "$D" seal "$code" --seal STNMT-1 --approver an --approver-passphrase-file "$APASS"
 grep -q "already sealed" "$T/err" || fail "reseal refusal: $(cat "$T/err")"
@@ -112,6 +135,7 @@ sum1=$(sha256sum < "$B")
 B2=$("$D" seal "$code" --seal STNMT-1 --approver an --approver-passphrase-file "$APASS" --reseal | tail -n 1)
 case "$B2" in *"/$code.v2.asice") ;; *) fail "v2 path $B2" ;; esac
 [ "$(sha256sum < "$B")" = "$sum1" ] || fail "the earlier bundle changed"
+layout "$B2"
 "$D" verify "$B" "$B2" >/dev/null || fail "verify both versions"
 ok "--reseal writes version 2 and keeps version 1 intact"
 
@@ -129,7 +153,7 @@ ok "export (latest and --version), return"
 # reuse: the applicant's sealed results, attached by reference to a new dossier
 "$D" reuse --applicant-id 001090000001 --json > "$T/r.json"
 [ "$(json_get "$T/r.json" '[x["code"] for x in d]')" = "['$code']" ] || fail "reuse list"
-[ "$(json_get "$T/r.json" 'd[0]["results"][0]["title"]')" = "Giấy chứng nhận quyền sử dụng đất" ] || fail "reuse results"
+[ "$(json_get "$T/r.json" 'd[0]["results"][0]["title"]')" = "$nfd" ] || fail "reuse results"
 [ "$(json_get "$T/r.json" 'd[0]["version"]')" = 2 ] || fail "reuse version"
 "$D" reuse --applicant-id 999 --json > "$T/r0.json"
 [ "$(json_get "$T/r0.json" 'len(d)')" = 0 ] || fail "other applicant"
@@ -142,6 +166,9 @@ expect_fail 1 "$D" reuse --attach "$code" --to "$code2"
 "$SETUP" --digitize "$DOSSIER_HOME" "$code2"
 B3=$("$D" seal "$code2" --seal STNMT-1 --approver an --approver-passphrase-file "$APASS" | tail -n 1)
 "$D" verify "$B3" >/dev/null || fail "verify reusing bundle"
+unzip -tq "$B3" >/dev/null || fail "unzip -t B3"
+# the earlier proof is not this bundle's
+expect_fail 2 "$D" verify --checkpoint "$T/checkpoint" --proof "$T/proof" "$B3"
 unzip -p "$B3" dossier.json > "$T/j3.json"
 [ "$(json_get "$T/j3.json" 'd["reuses"][0]["code"]')" = "$code" ] || fail "reuse reference sealed"
 [ "$(json_get "$T/j3.json" 'd["reuses"][0]["bundle_sha256"]')" = "$(sha256sum < "$B2" | cut -d' ' -f1)" ] || fail "reuse hash"

@@ -56,16 +56,17 @@ verdict "$T/rz3.asice" TOTAL_FAILED FORMAT_FAILURE 1
 ok "re-zipped with zip(1): passes; with mimetype last: FORMAT_FAILURE"
 
 # signature001 (the seal) replaced by one made with another key over the same manifest
-resign() { # NAME CERTNAME
+resign() { # NAME CERTNAME [NNN]: signatureNNN (default 001) re-made with another key
+	n=${3:-001}
 	openssl cms -sign -binary -cades -nosmimecap -md sha256 -outform DER \
-		-in "$T/x/META-INF/ASiCManifest001.xml" -signer "$PKI/seals/$2.pem" \
+		-in "$T/x/META-INF/ASiCManifest$n.xml" -signer "$PKI/seals/$2.pem" \
 		-inkey "$PKI/seals/$2.key" -passin "file:$PKI/seals/$2.pass" -out "$T/$1.p7s"
-	python3 - "$B" "$T/$1.asice" "$T/$1.p7s" <<'PY'
+	python3 - "$B" "$T/$1.asice" "$T/$1.p7s" "META-INF/signature$n.p7s" <<'PY'
 import sys, zipfile
-src, dst, sig = sys.argv[1:]
+src, dst, sig, name = sys.argv[1:]
 with zipfile.ZipFile(src) as a, zipfile.ZipFile(dst, "w") as b:
     for i in a.infolist():
-        data = open(sig, "rb").read() if i.filename == "META-INF/signature001.p7s" else a.read(i)
+        data = open(sig, "rb").read() if i.filename == name else a.read(i)
         b.writestr(i, data)
 PY
 }
@@ -77,8 +78,14 @@ resign expired expired
 verdict "$T/expired.asice" INDETERMINATE OUT_OF_BOUNDS_NO_POE 2
 resign revoked revoked
 verdict "$T/revoked.asice" TOTAL_FAILED REVOKED 1 --crl "$PKI/crl-revoked.pem"
+# the same department's certificate, valid, but not the one dossier.json names
+verdict "$T/revoked.asice" INDETERMINATE SIG_CONSTRAINTS_FAILURE 2
+json_get "$T/v.json" '[c["detail"] for c in d[0]["signatures"][0]["checks"] if c["name"] == "signer_identity"][0]' | grep -q "dossier.json names" ||
+	fail "signer_identity check"
+resign approver STNMT-1 002
+verdict "$T/approver.asice" INDETERMINATE SIG_CONSTRAINTS_FAILURE 2
 verdict "$B" INDETERMINATE NO_CERTIFICATE_CHAIN_FOUND 2 --trust "$PKI/other-root.pem"
-ok "another department's seal, untrusted root, expired and revoked certificates"
+ok "another department's seal, another certificate than dossier.json names, untrusted root, expired and revoked certificates"
 
 # exit codes over several bundles
 set +e
