@@ -10,12 +10,12 @@ P=${BENCH_SEARCH_PAGES:-100000}
 Q=${BENCH_SEARCH_QUERIES:-1000}
 T=$(mktemp -d "${TMPDIR:-/tmp}/bench-search.XXXXXX")
 trap 'rm -rf "$T"' EXIT
-out=$("$here/$build/bench/ds-bench-search" "$T" "$P" "$Q")
+out=$("$here/$build/bench/search_bench" "$T" "$P" "$Q")
 size=$(du -m "$T/catalog.db" | cut -f1)
 cat <<MD
 ## Search
 
-Command: \`sh bench/search.sh $build\` (\`ds-bench-search DIR $P $Q\`: $P pages in one SQLite catalog, both FTS5 indexes (folded and exact), catalog $size MB; \`ds_catalog_search\` with limit 20, bm25 order, snippet; target p99 < 20 ms for queries whose words each occur on at most 5 % of pages).
+Command: \`sh bench/search.sh $build\` (\`search_bench DIR $P $Q\`: $P pages in one SQLite catalog, both FTS5 indexes (folded and exact), catalog $size MB; \`ds_catalog_search\` with limit 20, bm25 order, snippet; target p99 < 20 ms for queries whose words each occur on at most 5 % of pages).
 
 \`\`\`
 $out

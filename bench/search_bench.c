@@ -1,10 +1,10 @@
-/* ds-bench-search: builds a catalog with N synthetic pages of Vietnamese
+/* search_bench: builds a catalog with N synthetic pages of Vietnamese
  * text (default 100,000) and runs Q queries (default 1,000) of one to three
  * words whose document frequencies are sampled log-uniformly, half typed
  * without diacritics. Prints p50/p99 latency for queries whose every word
  * occurs on at most 5 % of pages, and separately for the rest.
  *
- *   ds-bench-search DIR [PAGES] [QUERIES]
+ *   search_bench DIR [PAGES] [QUERIES]
  */
 #include <math.h>
 #include <stdint.h>
@@ -98,11 +98,11 @@ int main(int argc, char **argv)
 	char *text = NULL;
 
 	if (argc < 2 || npages < PAGES_PER_DOSSIER || nq < 1) {
-		fprintf(stderr, "usage: ds-bench-search DIR [PAGES] [QUERIES]\n");
+		fprintf(stderr, "usage: search_bench DIR [PAGES] [QUERIES]\n");
 		return 64;
 	}
 	if (ds_fmt(db, sizeof db, "%s/catalog.db", argv[1]) < 0 || ds_catalog_open(&c, db, 1) < 0) {
-		fprintf(stderr, "ds-bench-search: %s\n", ds_error_last());
+		fprintf(stderr, "search_bench: %s\n", ds_error_last());
 		return 1;
 	}
 	/* A vocabulary of distinct syllables with Zipf frequencies (s = 1). */
@@ -266,7 +266,7 @@ int main(int argc, char **argv)
 	ds_catalog_free(c);
 	return 0;
 fail:
-	fprintf(stderr, "ds-bench-search: %s\n", ds_error_last());
+	fprintf(stderr, "search_bench: %s\n", ds_error_last());
 	return 1;
 }
 

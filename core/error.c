@@ -13,7 +13,7 @@
 static _Thread_local char ds_errmsg[DS_ERRMSG_MAX];
 static _Thread_local int ds_errcode;
 
-static void set_v(int code, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void set_v(int code, const char *fmt, va_list ap)
 {
 	int n = vsnprintf(ds_errmsg, sizeof ds_errmsg, fmt, ap);
 	if (n < 0)

@@ -1,11 +1,10 @@
 /* PNG and JPEG headers read by hand (a few bytes each, no decoder
  * involved), so that a page's size is known and checked before a decoder
- * allocates anything; and the Leptonica decode that follows the check. */
+ * allocates anything. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <leptonica/allheaders.h>
 
 #include "dossier/error.h"
 #include "scanner/scan_int.h"
@@ -149,73 +148,6 @@ int ds_scanner__jpeg_header(ds_scanner__read_fn rd, void *ctx, uint64_t size, co
 	return ds_error_set(DS_EINVALID, "%s: corrupt JPEG: too many segments", name);
 }
 
-/* Brings a decoded Pix to what the header promised: 1, 8 or 32 bpp, no
- * colour map, no alpha (transparent parts become white). */
-static PIX *normalise(PIX *pix, int bits)
-{
-	PIX *t = NULL;
-	if (pixGetColormap(pix) != NULL) {
-		t = pixRemoveColormap(pix, bits == 1 ? REMOVE_CMAP_TO_BINARY :
-		                             bits == 8 ? REMOVE_CMAP_TO_GRAYSCALE :
-		                                         REMOVE_CMAP_TO_FULL_COLOR);
-		pixDestroy(&pix);
-		if ((pix = t) == NULL)
-			return NULL;
-	}
-	if (pixGetDepth(pix) == 32 && pixGetSpp(pix) == 4) {
-		t = pixAlphaBlendUniform(pix, 0xffffff00);
-		pixDestroy(&pix);
-		if ((pix = t) == NULL)
-			return NULL;
-		pixSetSpp(pix, 3);
-	}
-	int d = pixGetDepth(pix);
-	if (d == bits)
-		return pix;
-	if (bits == 8)
-		t = pixConvertTo8(pix, 0);
-	else if (bits == 32)
-		t = pixConvertTo32(pix);
-	else
-		t = pixConvertTo1(pix, 128);
-	pixDestroy(&pix);
-	return t;
-}
-
-int ds_scanner__lept_decode(const unsigned char *buf, size_t len, int is_png, const char *name,
-                            const struct ds_page_info *want, struct Pix **out)
-{
-	PIX *pix;
-	l_int32 nwarn = 0;
-	int err = 0;
-	ds_scanner__init();
-	if (is_png)
-		pix = pixReadMemPng(buf, len);
-	else
-		pix = pixReadMemJpeg(buf, len, 0, 1, &nwarn, 0);
-	if (pix == NULL)
-		return ds_error_set(DS_EINVALID, "%s: corrupt %s image data", name, is_png ? "PNG" : "JPEG");
-	if (nwarn > 0) {
-		err = ds_error_set(DS_EINVALID, "%s: corrupt JPEG image data", name);
-		goto done;
-	}
-	if ((uint32_t)pixGetWidth(pix) != want->width || (uint32_t)pixGetHeight(pix) != want->height) {
-		err = ds_error_set(DS_EINVALID, "%s: decoded size differs from the header", name);
-		goto done;
-	}
-	if ((pix = normalise(pix, want->bits)) == NULL) {
-		err = ds_error_set(DS_ENOMEM, "%s: out of memory", name);
-		goto done;
-	}
-	if (want->dpi)
-		pixSetResolution(pix, (l_int32)want->dpi, (l_int32)want->dpi);
-	*out = pix;
-	pix = NULL; /* transferred */
-done:
-	pixDestroy(&pix);
-	return err;
-}
-
 struct memsrc {
 	const unsigned char *b;
 	size_t n;
@@ -241,5 +173,5 @@ int ds_scanner__mem_decode(const unsigned char *buf, size_t len, int is_png, con
 		return err;
 	if ((err = ds_scanner__check_dims(name, 0, info.width, info.height, lim)) < 0)
 		return err;
-	return ds_scanner__lept_decode(buf, len, is_png, name, &info, out);
+	return ds_scanner__codec_decode(buf, len, is_png, name, &info, lim, out);
 }

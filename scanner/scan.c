@@ -71,6 +71,21 @@ static int fd_read(void *ctx, uint64_t off, void *buf, size_t n)
 	return 0;
 }
 
+/* Offset of the first directory of a TIFF (0 when the header is short). */
+static uint64_t first_ifd(const unsigned char *h, size_t n)
+{
+	int le = h[0] == 'I';
+	uint64_t v = 0;
+	if (n >= 8 && h[2 + !le] == 42) {
+		for (int i = 0; i < 4; i++)
+			v |= (uint64_t)h[4 + (le ? i : 3 - i)] << (8 * (le ? i : 3 - i));
+	} else if (n >= 16 && h[2 + !le] == 43) {
+		for (int i = 0; i < 8; i++)
+			v |= (uint64_t)h[8 + (le ? i : 7 - i)] << (8 * (le ? i : 7 - i));
+	}
+	return v;
+}
+
 int ds_scan_open(ds_scan **out, const char *path, const struct ds_scan_limits *lim)
 {
 	struct ds_scan *s = NULL;
@@ -80,6 +95,8 @@ int ds_scan_open(ds_scan **out, const char *path, const struct ds_scan_limits *l
 
 	*out = NULL;
 	ds_scanner__init();
+	if (path == NULL)
+		return ds_error_set(DS_EINVALID, "scan: no file name");
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		return ds_error_set(DS_ENOMEM, "%s: out of memory", path);
 	s->fd = -1;
@@ -128,6 +145,12 @@ int ds_scan_open(ds_scan **out, const char *path, const struct ds_scan_limits *l
 	case DS_FMT_TIFF:
 		s->tif = ds_scanner__tiff_fd(s->fd, s->name, &s->lim, &s->msg);
 		if (s->tif == NULL) {
+			uint64_t ifd = first_ifd(head, nhead);
+			if (ifd != 0 && ifd >= s->size) {
+				err = ds_error_set(DS_EINVALID,
+				                   "%s: truncated: first directory past end of file", path);
+				goto done;
+			}
 			err = ds_error_set(DS_EINVALID, "%s: corrupt TIFF%s%s", path,
 			                   s->msg.errors ? ": " : "", s->msg.errors ? s->msg.msg : "");
 			goto done;
@@ -203,7 +226,8 @@ static int decode_whole(ds_scan *s, struct Pix **out)
 		err = ds_error_set(DS_EIO, "%s: truncated or unreadable", s->name);
 		goto done;
 	}
-	err = ds_scanner__lept_decode(buf, (size_t)s->size, s->fmt == DS_FMT_PNG, s->name, &s->info, out);
+	err = ds_scanner__codec_decode(buf, (size_t)s->size, s->fmt == DS_FMT_PNG, s->name, &s->info,
+	                              &s->lim, out);
 done:
 	free(buf);
 	return err;

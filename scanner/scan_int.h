@@ -16,12 +16,14 @@ struct ds_scanner__tiffmsg {
 	char msg[256];  /* the first error */
 	char warn[256]; /* the first warning */
 	unsigned errors, warnings;
+	int repaired; /* libtiff replaced bogus strip/tile byte counts */
 };
 
 /* One page of a TIFF as found by the directory walk. */
 struct ds_scanner__tpage {
 	uint64_t diroff;
 	struct ds_page_info info;
+	uint32_t ydpi;
 	uint16_t bps, spp, photometric, compression, planar, orientation;
 	int direct; /* 1: read strips/tiles into 1 or 8 bpp; 0: via TIFFRGBAImage */
 };
@@ -52,10 +54,12 @@ int ds_scanner__png_header(ds_scanner__read_fn rd, void *ctx, uint64_t size, con
 int ds_scanner__jpeg_header(ds_scanner__read_fn rd, void *ctx, uint64_t size, const char *name,
                             struct ds_page_info *out);
 
-/* Decodes a whole PNG or JPEG file held in memory; checks it against `want`
- * (from the header) and returns a 1, 8 or 32 bpp Pix. */
-int ds_scanner__lept_decode(const unsigned char *buf, size_t len, int is_png, const char *name,
-                            const struct ds_page_info *want, struct Pix **out);
+/* Decodes a whole PNG or JPEG file held in memory (libpng, libjpeg, all
+ * messages captured); checks it against `want` (from the header) and
+ * returns a 1, 8 or 32 bpp Pix. */
+int ds_scanner__codec_decode(const unsigned char *buf, size_t len, int is_png, const char *name,
+                             const struct ds_page_info *want, const struct ds_scan_limits *lim,
+                             struct Pix **out);
 
 /* Header check, then decode, of a PNG or JPEG held in memory. */
 int ds_scanner__mem_decode(const unsigned char *buf, size_t len, int is_png, const char *name,

@@ -40,14 +40,16 @@ static int on_warning(TIFF *tif, void *ud, const char *module, const char *fmt, 
 	(void)tif;
 	if (m == NULL)
 		return 1;
-	if (m->warnings++ == 0) {
-		char tmp[200];
-		if (vsnprintf(tmp, sizeof tmp, fmt, ap) < 0)
-			tmp[0] = '\0';
-		if (snprintf(m->warn, sizeof m->warn, "%s%s%s", module ? module : "",
-		             module ? ": " : "", tmp) < 0)
-			m->warn[0] = '\0';
-	}
+	char tmp[200];
+	if (vsnprintf(tmp, sizeof tmp, fmt, ap) < 0)
+		tmp[0] = '\0';
+	/* libtiff "repairs" byte counts it finds implausible by guessing them
+	 * from the file size; we refuse such a file instead. */
+	if (strstr(tmp, "ByteCounts") != NULL)
+		m->repaired = 1;
+	if (m->warnings++ == 0 && snprintf(m->warn, sizeof m->warn, "%s%s%s", module ? module : "",
+	                                   module ? ": " : "", tmp) < 0)
+		m->warn[0] = '\0';
 	return 1;
 }
 
@@ -212,11 +214,11 @@ static int codec_ok(uint16_t c)
 	}
 }
 
-static uint32_t tiff_dpi(TIFF *tif)
+static uint32_t tiff_dpi(TIFF *tif, ttag_t tag)
 {
 	float x = 0;
 	uint16_t unit = RESUNIT_INCH;
-	if (!TIFFGetField(tif, TIFFTAG_XRESOLUTION, &x))
+	if (!TIFFGetField(tif, tag, &x))
 		return 0;
 	TIFFGetFieldDefaulted(tif, TIFFTAG_RESOLUTIONUNIT, &unit);
 	double d = x;
@@ -281,7 +283,8 @@ static int check_striles(TIFF *tif, const char *name, size_t page, uint64_t file
 }
 
 static int read_page(TIFF *tif, const char *name, size_t page, uint64_t filesize,
-                     const struct ds_scan_limits *lim, struct ds_scanner__tpage *p)
+                     const struct ds_scan_limits *lim, struct ds_scanner__tiffmsg *m,
+                     struct ds_scanner__tpage *p)
 {
 	uint32_t w = 0, h = 0;
 	int err;
@@ -298,6 +301,9 @@ static int read_page(TIFF *tif, const char *name, size_t page, uint64_t filesize
 	TIFFGetFieldDefaulted(tif, TIFFTAG_ORIENTATION, &p->orientation);
 	if (!TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &p->photometric))
 		p->photometric = p->spp >= 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISWHITE;
+	if (m->repaired)
+		return ds_error_set(DS_EINVALID, "%s: page %zu: corrupt strip or tile byte counts",
+		                    name, page + 1);
 	if (!codec_ok(p->compression))
 		return ds_error_set(DS_EUNSUPPORTED, "%s: page %zu: unsupported compression %u",
 		                    name, page + 1, p->compression);
@@ -320,7 +326,10 @@ static int read_page(TIFF *tif, const char *name, size_t page, uint64_t filesize
 	}
 	p->info.width = w;
 	p->info.height = h;
-	p->info.dpi = tiff_dpi(tif);
+	p->info.dpi = tiff_dpi(tif, TIFFTAG_XRESOLUTION);
+	p->ydpi = tiff_dpi(tif, TIFFTAG_YRESOLUTION);
+	if (p->ydpi == 0 || p->info.dpi == 0)
+		p->ydpi = p->info.dpi;
 	return 0;
 }
 
@@ -349,12 +358,13 @@ int ds_scanner__tiff_walk(TIFF *tif, const char *name, uint64_t filesize,
 			pages = np;
 			cap = nc;
 		}
-		if ((err = read_page(tif, name, count, filesize, lim, &pages[count])) < 0)
+		if ((err = read_page(tif, name, count, filesize, lim, m, &pages[count])) < 0)
 			goto done;
 		count++;
 		if (TIFFLastDirectory(tif))
 			break;
 		m->errors = 0;
+		m->repaired = 0;
 		if (!TIFFReadDirectory(tif)) {
 			err = ds_error_set(DS_EINVALID, "%s: page %zu: corrupt directory%s%s", name,
 			                   count + 1, m->errors ? ": " : "", m->errors ? m->msg : "");
@@ -371,10 +381,20 @@ done:
 
 /* ---- decoding ---- */
 
-/* Copies `nbytes` raster-order bytes to row y of pix at byte offset xb. */
+/* Copies `nbytes` raster-order bytes to row y of pix at byte offset xb.
+ * Leptonica keeps rows as native 32-bit words, the first pixel in the
+ * most significant byte. */
 static void put_bytes(PIX *pix, uint32_t y, size_t xb, const unsigned char *src, size_t nbytes)
 {
 	l_uint32 *line = pixGetData(pix) + (size_t)y * pixGetWpl(pix);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (xb == 0) { /* a whole row: copy, then swap each word */
+		memcpy(line, src, nbytes);
+		for (size_t k = 0; k < (nbytes + 3) / 4; k++)
+			line[k] = __builtin_bswap32(line[k]);
+		return;
+	}
+#endif
 	for (size_t j = 0; j < nbytes; j++)
 		SET_DATA_BYTE(line, xb + j, src[j]);
 }
@@ -501,13 +521,14 @@ int ds_scanner__tiff_decode(TIFF *tif, const char *name, size_t i,
 	int err;
 
 	m->errors = 0;
+	m->repaired = 0;
 	if (!TIFFSetSubDirectory(tif, p->diroff)) {
 		err = ds_error_set(DS_EINVALID, "%s: page %zu: corrupt directory%s%s", name, i + 1,
 		                   m->errors ? ": " : "", m->errors ? m->msg : "");
 		goto done;
 	}
 	/* The same checks as at open: the handle may have been reopened. */
-	if ((err = read_page(tif, name, i, filesize, lim, &again)) < 0)
+	if ((err = read_page(tif, name, i, filesize, lim, m, &again)) < 0)
 		goto done;
 	if (again.info.width != p->info.width || again.info.height != p->info.height ||
 	    again.info.bits != p->info.bits || again.direct != p->direct) {
@@ -524,6 +545,13 @@ int ds_scanner__tiff_decode(TIFF *tif, const char *name, size_t i,
 	err = p->direct ? decode_direct(tif, name, i, p, pix, m) : decode_rgba(tif, name, i, p, pix, m);
 	if (err < 0)
 		goto done;
+	/* The codecs report damaged data (a fax line of the wrong length, a
+	 * JPEG cut short) as warnings and go on with made-up pixels. */
+	if (m->warnings) {
+		err = ds_error_set(DS_EINVALID, "%s: page %zu: corrupt image data: %s", name, i + 1,
+		                   m->warn);
+		goto done;
+	}
 	if (p->direct) {
 		switch (p->orientation) {
 		case ORIENTATION_TOPRIGHT: pixFlipLR(pix, pix); break;
@@ -541,7 +569,7 @@ int ds_scanner__tiff_decode(TIFF *tif, const char *name, size_t i,
 		grey = NULL;
 	}
 	if (p->info.dpi)
-		pixSetResolution(pix, (l_int32)p->info.dpi, (l_int32)p->info.dpi);
+		pixSetResolution(pix, (l_int32)p->info.dpi, (l_int32)p->ydpi);
 	*out = pix;
 	pix = NULL; /* transferred */
 done:
@@ -570,8 +598,18 @@ static int write_rows(TIFF *tif, PIX *pix, int d)
 				row[3 * x + 2] = (unsigned char)(v >> 8);
 			}
 		} else {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			size_t full = rowbytes / 4;
+			for (size_t k = 0; k < full; k++) {
+				l_uint32 v = __builtin_bswap32(line[k]);
+				memcpy(row + 4 * k, &v, 4);
+			}
+			for (size_t j = 4 * full; j < rowbytes; j++)
+				row[j] = (unsigned char)GET_DATA_BYTE(line, j);
+#else
 			for (size_t j = 0; j < rowbytes; j++)
 				row[j] = (unsigned char)GET_DATA_BYTE(line, j);
+#endif
 		}
 		ok = TIFFWriteScanline(tif, row, y, 0) == 1;
 	}
@@ -647,7 +685,7 @@ int ds_page_encode(struct Pix *pix, unsigned char **out, size_t *len)
 		TIFFSetField(tif, TIFFTAG_PREDICTOR, PREDICTOR_HORIZONTAL);
 		/* strips of about 256 KiB: small buffers, good compression */
 		uint32_t rowbytes = d == 8 ? w : w * 3;
-		uint32_t rps = (256u * 1024) / rowbytes;
+		uint32_t rps = rowbytes ? (256u * 1024) / rowbytes : 1;
 		TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, rps ? rps : 1);
 	}
 	l_int32 xres = 0, yres = 0;
@@ -713,6 +751,10 @@ int ds_page_decode(const unsigned char *buf, size_t len, struct Pix **out)
 	lim.pages_max = 1;
 	if ((err = ds_scanner__tiff_walk(tif, name, len, &lim, &m, &pages, &n)) < 0)
 		goto done;
+	if (n == 0 || pages == NULL) {
+		err = ds_error_set(DS_EINVALID, "%s: no page", name);
+		goto done;
+	}
 	err = ds_scanner__tiff_decode(tif, name, 0, &pages[0], len, &lim, &m, out);
 done:
 	free(pages);

@@ -54,6 +54,57 @@ int ds_page_encode(struct Pix *pix, unsigned char **out, size_t *len);
 /* Decodes a stored page image (as written by ds_page_encode, or PNG). */
 int ds_page_decode(const unsigned char *buf, size_t len, struct Pix **out);
 
+/* ---- page cleanup for OCR (scanner/clean.c) ----
+ *
+ * ds_page_clean() never modifies its input: the caller keeps the decoded
+ * original (stored as received) and stores the cleaned page as a new blob.
+ * Steps, each switchable: binarisation of grey and colour pages (Sauvola,
+ * local thresholds, for uneven lighting), skew detection and correction
+ * (Leptonica's skew finder, +-7 degrees), a fast orientation test on the
+ * binary page (0/90/180/270 or "undecided": the OCR runs Tesseract's OSD
+ * only when undecided), and blank page detection (ink fraction inside a
+ * margin, after removing specks). */
+
+struct ds_clean_opts {
+	int binarize;        /* Sauvola-binarise grey and colour pages (1) */
+	int deskew;          /* find the skew and rotate it away (1) */
+	int orient;          /* decide the orientation (1) */
+	int rotate;          /* turn the output upright when decided (1) */
+	int blank;           /* blank page detection (1) */
+	double blank_ink_max; /* ink fraction at or below which a page is blank */
+	double margin;       /* fraction of each side ignored for blank detection */
+};
+
+/* Defaults: every step on, blank_ink_max DS_CLEAN_BLANK_INK, margin 0.05. */
+#define DS_CLEAN_BLANK_INK 0.0001
+void ds_clean_opts_default(struct ds_clean_opts *out);
+
+struct ds_clean_result {
+	double skew_deg;         /* skew found, degrees (the correction applied
+	                          * when deskewed; clockwise positive); 0 if none */
+	double skew_conf;        /* the skew finder's confidence (>= 3: trusted) */
+	int deskewed;            /* 1: the output was rotated by skew_deg */
+	int binarized;           /* 1: the output is the Sauvola binarisation */
+	int blank;               /* 1: no meaningful ink */
+	double ink;              /* ink fraction used for the blank decision */
+	int orientation_decided; /* 1: `rotation` is trusted */
+	int rotation;            /* clockwise degrees that make the page upright:
+	                          * 0, 90, 180 or 270 (0 when undecided) */
+	int rotated;             /* 1: the output was turned by `rotation` */
+};
+
+/* Cleans a decoded page (1, 8 or 32 bpp). *out is a new Pix (1 bpp when
+ * binarised or when the input was 1 bpp; else the input's depth) with the
+ * input's resolution; caller pixDestroy()s it. `o` may be NULL (defaults);
+ * `r` may be NULL. DS_EINVALID for a missing or unusable page, DS_ENOMEM. */
+int ds_page_clean(struct Pix *in, const struct ds_clean_opts *o, struct Pix **out,
+                  struct ds_clean_result *r);
+
+/* A new Pix turned clockwise by 0, 90, 180 or 270 degrees (negative and
+ * larger multiples of 90 are reduced), resolution kept (x and y swapped
+ * for quarter turns). DS_EINVALID for other angles. */
+int ds_page_rotate(struct Pix *in, int degrees_cw, struct Pix **out);
+
 #ifdef __cplusplus
 }
 #endif
