@@ -345,9 +345,15 @@ int ds_ocr_run(ds_catalog *c, ds_store *s, const char *const *codes, size_t ncod
 		goto done;
 	}
 	r.ndossiers = ncodes;
-	for (size_t i = 0; i < ncodes; i++)
+	for (size_t i = 0; i < ncodes; i++) {
+		int dup = 0;
+		for (size_t k = 0; k < i && !dup; k++)
+			dup = strcmp(codes[k], codes[i]) == 0;
+		if (dup) /* named twice: planned once */
+			continue;
 		if ((err = plan_dossier(&r, codes[i], i)) < 0)
 			goto done;
+	}
 	for (size_t i = 0; i < ncodes; i++) {
 		struct dossier_run *d = &r.dossiers[i];
 		if (!d->want_pdf || d->njobs == 0)
