@@ -428,21 +428,25 @@ done:
 	return err;
 }
 
-int ds_catalog_ocr_pdf_get(ds_catalog *c, const char *code, char sha256_out[65])
+int ds_catalog_ocr_pdf_get(ds_catalog *c, const char *code, char sha256_out[65], int *pages_out)
 {
 	sqlite3_stmt *st = NULL;
 	int err, rc;
 
 	sha256_out[0] = '\0';
-	err = ds_catalog__prepare(c, &st, "SELECT f.sha256 FROM dossier_pdf f JOIN dossiers d"
+	if (pages_out)
+		*pages_out = 0;
+	err = ds_catalog__prepare(c, &st, "SELECT f.sha256, f.pages FROM dossier_pdf f JOIN dossiers d"
 					  " ON d.id = f.dossier WHERE d.code = ?");
 	if (err < 0)
 		return err;
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
 		ds_catalog__copy(sha256_out, 65, sqlite3_column_text(st, 0));
-	else if (rc == SQLITE_DONE)
+		if (pages_out)
+			*pages_out = sqlite3_column_int(st, 1);
+	} else if (rc == SQLITE_DONE)
 		err = ds_error_set(DS_ENOTFOUND, "%s: no searchable PDF yet", code);
 	else
 		err = ds_catalog__err(c, rc, "reading the PDF of a dossier");
@@ -492,7 +496,7 @@ int ds_catalog_ocr_finish(ds_catalog *c, const char *code, const char *actor, in
 		goto done;
 	if ((err = ds_catalog__prepare(c, &st,
 		"SELECT count(*), sum(ocr_state IN ('done','skipped')),"
-		" (SELECT count(*) FROM dossier_pdf WHERE dossier = ?1)"
+		" (SELECT pages FROM dossier_pdf WHERE dossier = ?1)"
 		" FROM pages WHERE dossier = ?1 AND kind = 'page'")) < 0)
 		goto done;
 	sqlite3_bind_int64(st, 1, did);
@@ -505,7 +509,8 @@ int ds_catalog_ocr_finish(ds_catalog *c, const char *code, const char *actor, in
 	has_pdf = sqlite3_column_int(st, 2);
 	sqlite3_finalize(st);
 	st = NULL;
-	if (total == 0 || finished != total || !has_pdf)
+	/* The PDF must hold every page (pages are only ever appended). */
+	if (total == 0 || finished != total || has_pdf != total)
 		goto done;
 	if ((err = ds_fmt(detail, sizeof detail, "%d pages OCRed, searchable PDF stored", total)) < 0)
 		goto done;

@@ -91,6 +91,8 @@ static void dossier_close(struct run *r, struct dossier_run *d)
 	if (ds_catalog_ocr_index_meta(r->cat, d->code) == 0 &&
 	    ds_catalog_ocr_finish(r->cat, d->code, r->opt->actor, &moved) == 0 && moved)
 		r->stats->dossiers_digitized++;
+	else
+		r->stats->dossiers_incomplete++;
 }
 
 static void record_failure(struct run *r, struct job *j, const char *why)
@@ -262,7 +264,7 @@ static int plan_dossier(struct run *r, const char *code, size_t di)
 	struct ds_page *pages = NULL;
 	size_t np = 0, todo = 0;
 	char sha[65];
-	int err, has_pdf;
+	int err, has_pdf, pdf_pages = 0;
 	struct dossier_run *d = &r->dossiers[di];
 
 	if ((err = ds_catalog_dossier_get(r->cat, code, &dos)) < 0)
@@ -271,21 +273,23 @@ static int plan_dossier(struct run *r, const char *code, size_t di)
 		return err;
 	if ((err = ds_catalog_page_list(r->cat, code, DS_PAGE_KIND_PAGE, &pages, &np)) < 0)
 		return err;
-	err = ds_catalog_ocr_pdf_get(r->cat, code, sha);
+	err = ds_catalog_ocr_pdf_get(r->cat, code, sha, &pdf_pages);
 	if (err < 0 && err != DS_ENOTFOUND)
 		goto done;
-	has_pdf = err == 0;
 	err = 0;
 	for (size_t i = 0; i < np; i++)
 		if (strcmp(pages[i].ocr_state, "done") != 0 && strcmp(pages[i].ocr_state, "skipped") != 0)
 			todo++;
+	/* A PDF is current only when nothing is left to OCR and it holds
+	 * every page (pages added later, e.g. a supplement, make it stale). */
+	has_pdf = pdf_pages > 0 && (size_t)pdf_pages == np && todo == 0;
 	r->stats->pages_total += np;
 	r->stats->pages_already += np - todo;
 	d->first = r->njobs;
 	/* Only a dossier still `received` gets work; a PDF needs every page
-	 * to pass through a renderer in order, so when it is missing the
-	 * pages done earlier are recognised again for it (their results are
-	 * kept). */
+	 * to pass through a renderer in order, so when it is missing or stale
+	 * the pages done earlier are recognised again for it (their results
+	 * are kept). */
 	if (strcmp(dos.state, DS_STATE_RECEIVED) != 0 || np == 0)
 		goto done;
 	d->want_pdf = !has_pdf;
