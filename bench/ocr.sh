@@ -39,13 +39,14 @@ rate() { python3 -c "import sys; print('%.1f' % (float(sys.argv[1]) * 60 / float
 ratio() { python3 -c "import sys; print('%.2f' % (float(sys.argv[1]) / float(sys.argv[2])))" "$1" "$2"; }
 
 # 1. tesseract CLI, page by page
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 s=$(now)
-for f in "$T"/p*.tif; do tesseract "$f" "${f%.tif}" -l vie >/dev/null 2>&1; done
+/usr/bin/time -f '%U %S' -o "$T/cli.cpu" sh -c 'for f in "$0"/p*.tif; do tesseract "$f" "${f%.tif}" -l vie >/dev/null 2>&1; done' "$T"
 t_cli=$(python3 -c "print($(now) - $s)")
 
 # 2. ocrmypdf
 s=$(now)
-ocrmypdf -q -l vie --output-type pdf "$T/all.tif" "$T/ocrmypdf.pdf" 2>"$T/ocrmypdf.err" ||
+/usr/bin/time -f '%U %S' -o "$T/omp.cpu" ocrmypdf -q -l vie --output-type pdf "$T/all.tif" "$T/ocrmypdf.pdf" 2>"$T/ocrmypdf.err" ||
 	{ echo "bench ocr: ocrmypdf failed: $(tail -n 3 "$T/ocrmypdf.err")" >&2; exit 1; }
 t_omp=$(python3 -c "print($(now) - $s)")
 
@@ -57,13 +58,16 @@ run_dossier() { # home jobs-option
 	"$D" procedure add 1.000001 --name Bench --department B --days 1 >/dev/null
 	code=$("$D" intake --procedure 1.000001 --applicant-id 1 --applicant-name Bench "$T"/p*.tif | tail -n 1)
 	s=$(now)
-	/usr/bin/time -f '%M' -o "$1.rss" "$D" ocr "$code" $2 >/dev/null
+	/usr/bin/time -f '%M %U %S' -o "$1.rss" "$D" ocr "$code" $2 >/dev/null
 	python3 -c "print($(now) - $s)"
 }
 t_ds=$(run_dossier "$T/h1" "")
-rss_pool=$(cat "$T/h1.rss")
+rss_pool=$(cut -d' ' -f1 "$T/h1.rss")
 t_ds1=$(run_dossier "$T/h2" "--jobs 1")
-rss_one=$(cat "$T/h2.rss")
+rss_one=$(cut -d' ' -f1 "$T/h2.rss")
+load1=$(cut -d' ' -f1-3 /proc/loadavg)
+cpu() { awk '{printf "%.1f", $1 + $2}' "$1"; }
+cpu_ds() { awk '{printf "%.1f", $2 + $3}' "$1"; }
 per_worker=$(( rss_pool / cores ))
 
 cat <<MD
@@ -71,12 +75,14 @@ cat <<MD
 
 Command: \`sh bench/ocr.sh $build\` ($N pages, A4 300 dpi 1-bit G4, Vietnamese text rendered by ds-mkscan; $cores cores; OMP_THREAD_LIMIT=1 everywhere; tesseract $(tesseract --version 2>&1 | head -n 1 | cut -d' ' -f2), ocrmypdf $(ocrmypdf --version)).
 
-| pipeline | seconds | pages/min | vs tesseract CLI |
-|---|---:|---:|---:|
-| \`tesseract IMG out -l vie\`, page by page | $(printf '%.1f' "$t_cli") | $(rate "$N" "$t_cli") | 1.00 |
-| \`ocrmypdf -l vie\` (searchable PDF, jobs = cores) | $(printf '%.1f' "$t_omp") | $(rate "$N" "$t_omp") | $(ratio "$t_cli" "$t_omp") |
-| \`dossier ocr\` (pool of $cores: clean, OCR, text, hOCR, PDF, index) | $(printf '%.1f' "$t_ds") | $(rate "$N" "$t_ds") | $(ratio "$t_cli" "$t_ds") |
-| \`dossier ocr --jobs 1\` | $(printf '%.1f' "$t_ds1") | $(rate "$N" "$t_ds1") | $(ratio "$t_cli" "$t_ds1") |
+Load average (1, 5, 15 min) at the start: $load0; at the end: $load1 (other work on the machine takes cores from every pipeline alike; CPU seconds are less sensitive to it).
+
+| pipeline | seconds | pages/min | vs tesseract CLI | CPU s (user+sys) |
+|---|---:|---:|---:|---:|
+| \`tesseract IMG out -l vie\`, page by page | $(printf '%.1f' "$t_cli") | $(rate "$N" "$t_cli") | 1.00 | $(cpu "$T/cli.cpu") |
+| \`ocrmypdf -l vie\` (searchable PDF, jobs = cores) | $(printf '%.1f' "$t_omp") | $(rate "$N" "$t_omp") | $(ratio "$t_cli" "$t_omp") | $(cpu "$T/omp.cpu") |
+| \`dossier ocr\` (pool of $cores: clean, OCR, text, hOCR, PDF, index) | $(printf '%.1f' "$t_ds") | $(rate "$N" "$t_ds") | $(ratio "$t_cli" "$t_ds") | $(cpu_ds "$T/h1.rss") |
+| \`dossier ocr --jobs 1\` | $(printf '%.1f' "$t_ds1") | $(rate "$N" "$t_ds1") | $(ratio "$t_cli" "$t_ds1") | $(cpu_ds "$T/h2.rss") |
 
 - \`dossier ocr\` / tesseract CLI: **$(ratio "$t_cli" "$t_ds")×** (target ≥ 1.8×); \`dossier ocr\` / ocrmypdf: **$(ratio "$t_omp" "$t_ds")×** (target ≥ 2×).
 - Peak memory (max RSS): pool of $cores: $((rss_pool / 1024)) MB, i.e. $((per_worker / 1024)) MB per worker; one worker: $((rss_one / 1024)) MB (target ≤ 300 MB per worker).
