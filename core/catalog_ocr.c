@@ -560,16 +560,23 @@ static int build_match(const char *q, char *out, size_t n)
 	return 0;
 }
 
+/* Ranking first, snippets after: a snippet re-reads and re-tokenizes its
+ * document, so it is made only for the rows returned, not for every match
+ * (SQLite would evaluate it for each row fed to the sorter). Without
+ * filters the ranking query is on the FTS table alone, where FTS5's own
+ * ORDER BY rank LIMIT path applies. */
 int ds_catalog_search(ds_catalog *c, const struct ds_search_query *q,
 		      struct ds_search_hit **out, size_t *n)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = NULL, *sn = NULL;
 	struct ds_search_hit *v = NULL;
+	int64_t *ids = NULL;
 	char match[DS_SEARCH_QUERY_MAX * 2 + 64];
 	char sql[1024];
 	size_t cnt = 0;
 	int err, rc;
 	const char *tab = q->exact ? "search_exact" : "search_fold";
+	int filtered = (q->procedure && *q->procedure) || (q->state && *q->state);
 
 	*out = NULL;
 	*n = 0;
@@ -581,42 +588,74 @@ int ds_catalog_search(ds_catalog *c, const struct ds_search_query *q,
 	if ((err = build_match(q->text, match, sizeof match)) < 0)
 		return err;
 	v = calloc((size_t)q->limit, sizeof *v);
-	if (!v)
-		return ds_error_set(DS_ENOMEM, "out of memory");
-	if ((err = ds_fmt(sql, sizeof sql,
-		"SELECT d.code, s.page, snippet(%s, 0, ?2, ?3, '…', 16), %s.rank, d.state,"
-		" d.procedure FROM %s JOIN search_docs s ON s.id = %s.rowid"
-		" JOIN dossiers d ON d.id = s.dossier"
-		" WHERE %s MATCH ?1 AND (?4 IS NULL OR d.procedure = ?4)"
-		" AND (?5 IS NULL OR d.state = ?5) ORDER BY %s.rank LIMIT ?6",
-		tab, tab, tab, tab, tab, tab)) < 0)
+	ids = calloc((size_t)q->limit, sizeof *ids);
+	if (!v || !ids) {
+		err = ds_error_set(DS_ENOMEM, "out of memory");
 		goto done;
-	if ((err = ds_catalog__prepare(c, &st, sql)) < 0)
+	}
+	if (filtered)
+		err = ds_fmt(sql, sizeof sql,
+			     "SELECT f.rowid, f.rank FROM %s f JOIN search_docs s ON s.id = f.rowid"
+			     " JOIN dossiers d ON d.id = s.dossier WHERE %s MATCH ?1"
+			     " AND (?2 IS NULL OR d.procedure = ?2) AND (?3 IS NULL OR d.state = ?3)"
+			     " ORDER BY f.rank LIMIT ?4", tab, tab);
+	else
+		err = ds_fmt(sql, sizeof sql,
+			     "SELECT rowid, rank FROM %s WHERE %s MATCH ?1 ORDER BY rank LIMIT ?4",
+			     tab, tab);
+	if (err < 0 || (err = ds_catalog__prepare(c, &st, sql)) < 0)
 		goto done;
 	sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, q->mark_open ? q->mark_open : "[", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, q->mark_close ? q->mark_close : "]", -1, SQLITE_STATIC);
-	bind_text_or_null(st, 4, q->procedure);
-	bind_text_or_null(st, 5, q->state);
-	sqlite3_bind_int(st, 6, q->limit);
+	if (filtered) {
+		bind_text_or_null(st, 2, q->procedure);
+		bind_text_or_null(st, 3, q->state);
+	}
+	sqlite3_bind_int(st, 4, q->limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && cnt < (size_t)q->limit) {
-		struct ds_search_hit *h = &v[cnt++];
-		ds_catalog__copy(h->code, sizeof h->code, sqlite3_column_text(st, 0));
-		h->page = sqlite3_column_int(st, 1);
-		ds_catalog__copy(h->snippet, sizeof h->snippet, sqlite3_column_text(st, 2));
-		h->score = sqlite3_column_double(st, 3);
-		ds_catalog__copy(h->state, sizeof h->state, sqlite3_column_text(st, 4));
-		ds_catalog__copy(h->procedure, sizeof h->procedure, sqlite3_column_text(st, 5));
+		ids[cnt] = sqlite3_column_int64(st, 0);
+		v[cnt].score = sqlite3_column_double(st, 1);
+		cnt++;
 	}
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		err = ds_catalog__err(c, rc, "searching");
 		goto done;
 	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (cnt == 0)
+		goto found;
+	if ((err = ds_fmt(sql, sizeof sql,
+			  "SELECT snippet(%s, 0, ?2, ?3, '…', 16), d.code, s.page, d.state, d.procedure"
+			  " FROM %s JOIN search_docs s ON s.id = %s.rowid"
+			  " JOIN dossiers d ON d.id = s.dossier WHERE %s MATCH ?1 AND %s.rowid = ?4",
+			  tab, tab, tab, tab, tab)) < 0 ||
+	    (err = ds_catalog__prepare(c, &sn, sql)) < 0)
+		goto done;
+	for (size_t i = 0; i < cnt; i++) {
+		struct ds_search_hit *h = &v[i];
+		sqlite3_reset(sn);
+		sqlite3_bind_text(sn, 1, match, -1, SQLITE_STATIC);
+		sqlite3_bind_text(sn, 2, q->mark_open ? q->mark_open : "[", -1, SQLITE_STATIC);
+		sqlite3_bind_text(sn, 3, q->mark_close ? q->mark_close : "]", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(sn, 4, ids[i]);
+		if ((rc = sqlite3_step(sn)) != SQLITE_ROW) {
+			err = ds_catalog__err(c, rc, "making a snippet");
+			goto done;
+		}
+		ds_catalog__copy(h->snippet, sizeof h->snippet, sqlite3_column_text(sn, 0));
+		ds_catalog__copy(h->code, sizeof h->code, sqlite3_column_text(sn, 1));
+		h->page = sqlite3_column_int(sn, 2);
+		ds_catalog__copy(h->state, sizeof h->state, sqlite3_column_text(sn, 3));
+		ds_catalog__copy(h->procedure, sizeof h->procedure, sqlite3_column_text(sn, 4));
+	}
+found:
 	*out = v;
 	*n = cnt;
 	v = NULL; /* transferred */
 done:
 	sqlite3_finalize(st);
+	sqlite3_finalize(sn);
+	free(ids);
 	free(v);
 	return err;
 }
