@@ -47,11 +47,11 @@ int ds_cli_fail(struct ds_cli *cli, int err)
 int ds_cli_failf(struct ds_cli *cli, int exit_code, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "dossier %s: ", cli && cli->verb ? cli->verb : "");
+	(void)fprintf(stderr, "dossier %s: ", cli && cli->verb ? cli->verb : "");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	(void)fputc('\n', stderr);
 	return exit_code;
 }
 

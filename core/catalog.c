@@ -199,7 +199,7 @@ int ds_catalog__tx_end(ds_catalog *c, int own, int err)
 
 static int migrate(ds_catalog *c, int target)
 {
-	int version, err;
+	int version = 0, err;
 	if ((err = ds_catalog_schema_version(c, &version)) < 0)
 		return err;
 	if (version > NMIGRATIONS)
@@ -679,7 +679,7 @@ static int transition_allowed(const char *from, const char *to)
 int ds_catalog_dossier_set_state(ds_catalog *c, const char *code, const char *state,
 				 const char *actor, const char *action, const char *detail)
 {
-	struct ds_dossier d;
+	struct ds_dossier d = {0};
 	sqlite3_stmt *st = NULL;
 	int own = 0, err;
 
@@ -754,7 +754,7 @@ int ds_catalog_file_add(ds_catalog *c, const char *code, const struct ds_file_ne
 			int64_t *id_out)
 {
 	sqlite3_stmt *st = NULL;
-	int64_t id;
+	int64_t id = 0;
 	int err = ds_catalog__dossier_id(c, code, &id);
 	if (err < 0)
 		return err;
@@ -889,7 +889,7 @@ int ds_catalog_page_list(ds_catalog *c, const char *code, const char *kind, stru
 			 size_t *n)
 {
 	sqlite3_stmt *st = NULL;
-	int64_t id;
+	int64_t id = 0;
 	int err = ds_catalog__dossier_id(c, code, &id);
 	if (err < 0)
 		return err;

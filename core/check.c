@@ -41,10 +41,10 @@ static int cmp_hex(const void *a, const void *b) { return strcmp(a, b); }
 static int sqlite_checks(struct ctx *x)
 {
 	sqlite3_stmt *st = NULL;
-	int err, rc;
+	int err;
 	if ((err = ds_catalog__prepare(x->h->catalog, &st, "PRAGMA integrity_check")) < 0)
 		return err;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *r = (const char *)sqlite3_column_text(st, 0);
 		if (r && strcmp(r, "ok") != 0)
 			finding(x, DS_FINDING_CORRUPT, "catalog.db", r);
@@ -52,7 +52,7 @@ static int sqlite_checks(struct ctx *x)
 	sqlite3_finalize(st);
 	if ((err = ds_catalog__prepare(x->h->catalog, &st, "PRAGMA foreign_key_check")) < 0)
 		return err;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (sqlite3_step(st) == SQLITE_ROW) {
 		char detail[256];
 		ds_fmt(detail, sizeof detail, "row %lld of %s names a missing %s row",
 		       (long long)sqlite3_column_int64(st, 1), sqlite3_column_text(st, 0),
@@ -72,7 +72,7 @@ static int older_than(const char *path, int64_t age)
 static int on_blob(const char *hex, void *arg)
 {
 	struct ctx *x = arg;
-	if (bsearch(hex, x->refs, x->nrefs, sizeof x->refs[0], cmp_hex))
+	if (x->nrefs > 0 && bsearch(hex, x->refs, x->nrefs, sizeof x->refs[0], cmp_hex))
 		return 0;
 	char path[DS_PATH_MAX];
 	if (ds_store_path(x->h->store, hex, path, sizeof path) < 0)
@@ -115,7 +115,8 @@ int ds_check_catalog_store(ds_home *h, const struct ds_check_opts *o, size_t *nf
 		goto done;
 	if ((err = ds_catalog_blob_refs(h->catalog, &x.refs, &x.nrefs)) < 0)
 		goto done;
-	qsort(x.refs, x.nrefs, sizeof x.refs[0], cmp_hex);
+	if (x.nrefs > 0)
+		qsort(x.refs, x.nrefs, sizeof x.refs[0], cmp_hex);
 	for (size_t i = 0; i < x.nrefs; i++) {
 		int e = ds_store_check(h->store, x.refs[i]);
 		if (e == DS_ENOTFOUND)

@@ -21,7 +21,7 @@ __attribute__((format(printf, 2, 0))) static void set_v(int code, const char *fm
 	ds_errcode = code;
 }
 
-int ds_error_set(int code, const char *fmt, ...)
+int (ds_error_set)(int code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -39,7 +39,7 @@ static void append(const char *s)
 	(void)n; /* truncation of a message is acceptable */
 }
 
-int ds_error_set_errno(int code, int errnum, const char *fmt, ...)
+int (ds_error_set_errno)(int code, int errnum, const char *fmt, ...)
 {
 	va_list ap;
 	char tail[256];
@@ -51,7 +51,7 @@ int ds_error_set_errno(int code, int errnum, const char *fmt, ...)
 	return code;
 }
 
-int ds_error_set_openssl(int code, const char *fmt, ...)
+int (ds_error_set_openssl)(int code, const char *fmt, ...)
 {
 	va_list ap;
 	unsigned long e;

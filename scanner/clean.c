@@ -52,11 +52,17 @@ int ds_page_rotate(struct Pix *in, int degrees_cw, struct Pix **out)
 	return 0;
 }
 
-/* 8 bpp grey of any page (a new Pix). */
+/* 8 bpp grey of any page: always a new Pix, never a clone of `in`, so
+ * that threads may clean the same input (Leptonica's reference counts
+ * are not atomic). */
 static PIX *to_grey(PIX *in)
 {
+	if (pixGetColormap(in) != NULL)
+		return pixRemoveColormap(in, REMOVE_CMAP_TO_GRAYSCALE);
 	if (pixGetDepth(in) == 32)
 		return pixConvertRGBToLuminance(in);
+	if (pixGetDepth(in) == 8)
+		return pixCopy(NULL, in);
 	return pixConvertTo8(in, 0);
 }
 
@@ -263,6 +269,22 @@ int ds_page_clean(struct Pix *in, const struct ds_clean_opts *o, struct Pix **ou
 		if (ink_fraction(bin, o->margin, &res.ink) < 0) {
 			err = ds_error_set(DS_ENOMEM, "page image: out of memory");
 			goto done;
+		}
+		/* Sauvola sees only local contrast: a uniformly dark page comes
+		 * out white. A fixed threshold on the grey page catches it. */
+		if (grey != NULL && res.ink <= o->blank_ink_max) {
+			PIX *global = pixThresholdToBinary(grey, 128);
+			double ink2 = 0;
+			if (global != NULL)
+				pixCopyResolution(global, grey);
+			if (global == NULL || ink_fraction(global, o->margin, &ink2) < 0) {
+				pixDestroy(&global);
+				err = ds_error_set(DS_ENOMEM, "page image: out of memory");
+				goto done;
+			}
+			pixDestroy(&global);
+			if (ink2 > res.ink)
+				res.ink = ink2;
 		}
 		res.blank = res.ink <= o->blank_ink_max;
 	}

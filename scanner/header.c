@@ -84,16 +84,46 @@ int ds_scanner__png_header(ds_scanner__read_fn rd, void *ctx, uint64_t size, con
 	return 0;
 }
 
+/* The orientation tag (0x0112) of IFD0 in an EXIF block (the APP1
+ * payload after "Exif\0\0"); 0 when absent or malformed. */
+static int exif_orientation(const unsigned char *t, size_t n)
+{
+	if (n < 8)
+		return 0;
+	int le = t[0] == 'I' && t[1] == 'I';
+	if (!le && !(t[0] == 'M' && t[1] == 'M'))
+		return 0;
+#define U16(p) (le ? (uint32_t)(p)[0] | (uint32_t)(p)[1] << 8 : (uint32_t)(p)[0] << 8 | (p)[1])
+#define U32(p) (le ? U16(p) | U16((p) + 2) << 16 : U16(p) << 16 | U16((p) + 2))
+	uint32_t ifd = U32(t + 4);
+	if (ifd > n - 2)
+		return 0;
+	uint32_t count = U16(t + ifd);
+	for (uint32_t i = 0; i < count; i++) {
+		size_t e = (size_t)ifd + 2 + 12 * (size_t)i;
+		if (e + 12 > n)
+			return 0;
+		if (U16(t + e) == 0x0112 && U16(t + e + 2) == 3 && U32(t + e + 4) == 1) {
+			uint32_t v = U16(t + e + 8);
+			return v >= 1 && v <= 8 ? (int)v : 0;
+		}
+	}
+	return 0;
+#undef U32
+#undef U16
+}
+
 static int is_sof(unsigned m)
 {
 	return m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc;
 }
 
 int ds_scanner__jpeg_header(ds_scanner__read_fn rd, void *ctx, uint64_t size, const char *name,
-                            struct ds_page_info *out)
+                            struct ds_page_info *out, int *orientation)
 {
 	uint64_t off = 2;
 	memset(out, 0, sizeof *out);
+	*orientation = 0;
 	for (int k = 0; k < JPEG_SEGMENTS_MAX; k++) {
 		unsigned char b[18];
 		if (off + 4 > size || rd(ctx, off, b, 4) < 0)
@@ -132,7 +162,20 @@ int ds_scanner__jpeg_header(ds_scanner__read_fn rd, void *ctx, uint64_t size, co
 				out->bits = 32;
 			else
 				return ds_error_set(DS_EINVALID, "%s: corrupt JPEG: %u components", name, ncomp);
+			if (*orientation >= 5) { /* shown transposed */
+				uint32_t t = out->width;
+				out->width = out->height;
+				out->height = t;
+			}
 			return 0;
+		}
+		if (mk == 0xe1 && len >= 16 && *orientation == 0 && off + 2 + len <= size) {
+			/* EXIF: the orientation a camera or phone recorded */
+			unsigned char *exif = malloc(len - 2);
+			if (exif != NULL && rd(ctx, off + 4, exif, len - 2) >= 0 &&
+			    memcmp(exif, "Exif\0\0", 6) == 0)
+				*orientation = exif_orientation(exif + 6, len - 8);
+			free(exif);
 		}
 		if (mk == 0xe0 && len >= 16 && off + 18 <= size && rd(ctx, off + 4, b, 14) >= 0 &&
 		    memcmp(b, "JFIF\0", 5) == 0) {
@@ -167,11 +210,12 @@ int ds_scanner__mem_decode(const unsigned char *buf, size_t len, int is_png, con
 {
 	struct memsrc src = {buf, len};
 	struct ds_page_info info;
+	int orientation = 0;
 	int err = is_png ? ds_scanner__png_header(mem_read, &src, len, name, &info)
-	                 : ds_scanner__jpeg_header(mem_read, &src, len, name, &info);
+	                 : ds_scanner__jpeg_header(mem_read, &src, len, name, &info, &orientation);
 	if (err < 0)
 		return err;
 	if ((err = ds_scanner__check_dims(name, 0, info.width, info.height, lim)) < 0)
 		return err;
-	return ds_scanner__codec_decode(buf, len, is_png, name, &info, lim, out);
+	return ds_scanner__codec_decode(buf, len, is_png, name, &info, orientation, lim, out);
 }

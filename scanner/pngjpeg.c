@@ -214,8 +214,8 @@ static void jpeg_message(j_common_ptr ci, int level)
 static void jpeg_silent(j_common_ptr ci) { (void)ci; }
 
 static int jpeg_decode(const unsigned char *buf, size_t len, const char *name,
-                       const struct ds_page_info *want, const struct ds_scan_limits *lim,
-                       PIX **out)
+                       const struct ds_page_info *want, int transposed,
+                       const struct ds_scan_limits *lim, PIX **out)
 {
 	struct jpeg_decompress_struct ci;
 	struct jpeg_ctx c;
@@ -237,7 +237,8 @@ static int jpeg_decode(const unsigned char *buf, size_t len, const char *name,
 	created = 1;
 	jpeg_mem_src(&ci, buf, (unsigned long)len);
 	jpeg_read_header(&ci, TRUE);
-	if (ci.image_width != want->width || ci.image_height != want->height ||
+	if (ci.image_width != (transposed ? want->height : want->width) ||
+	    ci.image_height != (transposed ? want->width : want->height) ||
 	    ci.image_width > lim->side_max || ci.image_height > lim->side_max) {
 		err = ds_error_set(DS_EINVALID, "%s: corrupt JPEG: header changed", name);
 		goto done;
@@ -304,8 +305,8 @@ done:
 }
 
 int ds_scanner__codec_decode(const unsigned char *buf, size_t len, int is_png, const char *name,
-                             const struct ds_page_info *want, const struct ds_scan_limits *lim,
-                             struct Pix **out)
+                             const struct ds_page_info *want, int orientation,
+                             const struct ds_scan_limits *lim, struct Pix **out)
 {
 	PIX *pix = NULL;
 	int err;
@@ -317,10 +318,14 @@ int ds_scanner__codec_decode(const unsigned char *buf, size_t len, int is_png, c
 		c.len = len;
 		err = png_decode(&c, name, want, lim, &pix);
 	} else {
-		err = jpeg_decode(buf, len, name, want, lim, &pix);
+		err = jpeg_decode(buf, len, name, want, orientation >= 5, lim, &pix);
 	}
 	if (err < 0)
 		return err;
+	if (ds_scanner__orient(&pix, orientation) < 0) {
+		pixDestroy(&pix);
+		return ds_error_set(DS_ENOMEM, "%s: out of memory", name);
+	}
 	if (want->dpi)
 		pixSetResolution(pix, (l_int32)want->dpi, (l_int32)want->dpi);
 	*out = pix;

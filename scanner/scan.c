@@ -25,6 +25,7 @@ struct ds_scan {
 	struct ds_scanner__tiffmsg msg;
 	struct ds_scanner__tpage *pages; /* TIFF */
 	struct ds_page_info info;        /* PNG, JPEG */
+	int orientation;                 /* JPEG: EXIF orientation, 0 if none */
 	size_t npages;
 	pthread_mutex_t lock; /* one libtiff handle: one decoder at a time */
 };
@@ -163,7 +164,8 @@ int ds_scan_open(ds_scan **out, const char *path, const struct ds_scan_limits *l
 		err = ds_scanner__png_header(fd_read, &s->fd, s->size, s->name, &s->info);
 		break;
 	case DS_FMT_JPEG:
-		err = ds_scanner__jpeg_header(fd_read, &s->fd, s->size, s->name, &s->info);
+		err = ds_scanner__jpeg_header(fd_read, &s->fd, s->size, s->name, &s->info,
+		                              &s->orientation);
 		break;
 	default:
 		err = ds_error_set(DS_EINVALID, "%s: not an image (TIFF, PNG or JPEG)", path);
@@ -227,7 +229,7 @@ static int decode_whole(ds_scan *s, struct Pix **out)
 		goto done;
 	}
 	err = ds_scanner__codec_decode(buf, (size_t)s->size, s->fmt == DS_FMT_PNG, s->name, &s->info,
-	                              &s->lim, out);
+	                              s->orientation, &s->lim, out);
 done:
 	free(buf);
 	return err;

@@ -22,7 +22,8 @@ struct ds_scanner__tiffmsg {
 /* One page of a TIFF as found by the directory walk. */
 struct ds_scanner__tpage {
 	uint64_t diroff;
-	struct ds_page_info info;
+	struct ds_page_info info; /* as shown: width and height swapped for orientations 5-8 */
+	uint32_t sw, sh;          /* as stored */
 	uint32_t ydpi;
 	uint16_t bps, spp, photometric, compression, planar, orientation;
 	int direct; /* 1: read strips/tiles into 1 or 8 bpp; 0: via TIFFRGBAImage */
@@ -47,19 +48,23 @@ int ds_scanner__tiff_decode(TIFF *tif, const char *name, size_t i,
                             const struct ds_scan_limits *lim, struct ds_scanner__tiffmsg *m,
                             struct Pix **out);
 
+/* Turns a decoded page (rows as stored) the way a TIFF/EXIF orientation
+ * tag (1-8) says it is to be shown. Replaces *p; DS_ENOMEM. */
+int ds_scanner__orient(struct Pix **p, int tag);
+
 /* Headers of PNG and JPEG files, read through `rd` (pread-like). */
 typedef int (*ds_scanner__read_fn)(void *ctx, uint64_t off, void *buf, size_t n);
 int ds_scanner__png_header(ds_scanner__read_fn rd, void *ctx, uint64_t size, const char *name,
                            struct ds_page_info *out);
 int ds_scanner__jpeg_header(ds_scanner__read_fn rd, void *ctx, uint64_t size, const char *name,
-                            struct ds_page_info *out);
+                            struct ds_page_info *out, int *orientation);
 
 /* Decodes a whole PNG or JPEG file held in memory (libpng, libjpeg, all
  * messages captured); checks it against `want` (from the header) and
  * returns a 1, 8 or 32 bpp Pix. */
 int ds_scanner__codec_decode(const unsigned char *buf, size_t len, int is_png, const char *name,
-                             const struct ds_page_info *want, const struct ds_scan_limits *lim,
-                             struct Pix **out);
+                             const struct ds_page_info *want, int orientation,
+                             const struct ds_scan_limits *lim, struct Pix **out);
 
 /* Header check, then decode, of a PNG or JPEG held in memory. */
 int ds_scanner__mem_decode(const unsigned char *buf, size_t len, int is_png, const char *name,

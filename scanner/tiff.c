@@ -307,8 +307,8 @@ static int read_page(TIFF *tif, const char *name, size_t page, uint64_t filesize
 	if (!codec_ok(p->compression))
 		return ds_error_set(DS_EUNSUPPORTED, "%s: page %zu: unsupported compression %u",
 		                    name, page + 1, p->compression);
-	if (p->orientation < ORIENTATION_TOPLEFT || p->orientation > ORIENTATION_BOTLEFT)
-		return ds_error_set(DS_EUNSUPPORTED, "%s: page %zu: unsupported orientation %u",
+	if (p->orientation < ORIENTATION_TOPLEFT || p->orientation > ORIENTATION_LEFTBOT)
+		return ds_error_set(DS_EINVALID, "%s: page %zu: bad orientation %u",
 		                    name, page + 1, p->orientation);
 	if ((err = check_striles(tif, name, page, filesize, p->compression)) < 0)
 		return err;
@@ -324,8 +324,11 @@ static int read_page(TIFF *tif, const char *name, size_t page, uint64_t filesize
 			                    name, page + 1, emsg);
 		p->info.bits = grey ? 8 : 32;
 	}
-	p->info.width = w;
-	p->info.height = h;
+	p->sw = w;
+	p->sh = h;
+	int transposed = p->orientation >= ORIENTATION_LEFTTOP;
+	p->info.width = transposed ? h : w;
+	p->info.height = transposed ? w : h;
 	p->info.dpi = tiff_dpi(tif, TIFFTAG_XRESOLUTION);
 	p->ydpi = tiff_dpi(tif, TIFFTAG_YRESOLUTION);
 	if (p->ydpi == 0 || p->info.dpi == 0)
@@ -381,6 +384,38 @@ done:
 
 /* ---- decoding ---- */
 
+int ds_scanner__orient(PIX **p, int tag)
+{
+	PIX *a = NULL, *b = NULL;
+	switch (tag) {
+	case ORIENTATION_TOPRIGHT: b = pixFlipLR(NULL, *p); break;
+	case ORIENTATION_BOTRIGHT: b = pixRotate180(NULL, *p); break;
+	case ORIENTATION_BOTLEFT: b = pixFlipTB(NULL, *p); break;
+	case ORIENTATION_LEFTTOP: /* transpose */
+		if ((a = pixRotate90(*p, 1)) != NULL)
+			b = pixFlipLR(NULL, a);
+		break;
+	case ORIENTATION_RIGHTTOP: b = pixRotate90(*p, 1); break;
+	case ORIENTATION_RIGHTBOT: /* transverse */
+		if ((a = pixRotate90(*p, 1)) != NULL)
+			b = pixFlipTB(NULL, a);
+		break;
+	case ORIENTATION_LEFTBOT: b = pixRotate90(*p, -1); break;
+	default: return 0; /* top-left, or unknown in EXIF: as stored */
+	}
+	pixDestroy(&a);
+	if (b == NULL)
+		return DS_ENOMEM;
+	l_int32 xr = pixGetXRes(*p), yr = pixGetYRes(*p);
+	if (tag >= ORIENTATION_LEFTTOP)
+		pixSetResolution(b, yr, xr);
+	else
+		pixSetResolution(b, xr, yr);
+	pixDestroy(p);
+	*p = b;
+	return 0;
+}
+
 /* Copies `nbytes` raster-order bytes to row y of pix at byte offset xb.
  * Leptonica keeps rows as native 32-bit words, the first pixel in the
  * most significant byte. */
@@ -403,7 +438,7 @@ static int decode_direct(TIFF *tif, const char *name, size_t page,
                          const struct ds_scanner__tpage *p, PIX *pix,
                          struct ds_scanner__tiffmsg *m)
 {
-	uint32_t w = p->info.width, h = p->info.height;
+	uint32_t w = p->sw, h = p->sh;
 	unsigned char *buf = NULL;
 	int err = 0;
 
@@ -482,14 +517,16 @@ static int decode_rgba(TIFF *tif, const char *name, size_t page,
 {
 	TIFFRGBAImage img;
 	char emsg[1024] = "";
-	uint32_t w = p->info.width, h = p->info.height;
+	uint32_t w = p->sw, h = p->sh;
 	l_uint32 *data = pixGetData(pix);
 
 	if ((uint32_t)pixGetWpl(pix) != w)
 		return ds_error_set(DS_ERROR, "%s: page %zu: unexpected raster layout", name, page + 1);
 	if (!TIFFRGBAImageBegin(&img, tif, 0, emsg))
 		return ds_error_set(DS_EUNSUPPORTED, "%s: page %zu: %s", name, page + 1, emsg);
-	img.req_orientation = ORIENTATION_TOPLEFT;
+	/* rows as stored (libtiff would only flip, never transpose); the
+	 * orientation is applied afterwards, as for the other path */
+	img.req_orientation = img.orientation;
 	int ok = TIFFRGBAImageGet(&img, data, w, h);
 	TIFFRGBAImageEnd(&img);
 	if (!ok || m->errors)
@@ -531,13 +568,14 @@ int ds_scanner__tiff_decode(TIFF *tif, const char *name, size_t i,
 	if ((err = read_page(tif, name, i, filesize, lim, m, &again)) < 0)
 		goto done;
 	if (again.info.width != p->info.width || again.info.height != p->info.height ||
-	    again.info.bits != p->info.bits || again.direct != p->direct) {
+	    again.info.bits != p->info.bits || again.direct != p->direct ||
+	    again.orientation != p->orientation) {
 		err = ds_error_set(DS_EINVALID, "%s: page %zu: changed since it was opened", name, i + 1);
 		goto done;
 	}
 	m->errors = 0;
 	m->warnings = 0;
-	pix = pixCreate((l_int32)p->info.width, (l_int32)p->info.height, p->direct ? p->info.bits : 32);
+	pix = pixCreate((l_int32)p->sw, (l_int32)p->sh, p->direct ? p->info.bits : 32);
 	if (pix == NULL) {
 		err = ds_error_set(DS_ENOMEM, "%s: page %zu: out of memory", name, i + 1);
 		goto done;
@@ -552,14 +590,11 @@ int ds_scanner__tiff_decode(TIFF *tif, const char *name, size_t i,
 		                   m->warn);
 		goto done;
 	}
-	if (p->direct) {
-		switch (p->orientation) {
-		case ORIENTATION_TOPRIGHT: pixFlipLR(pix, pix); break;
-		case ORIENTATION_BOTRIGHT: pixRotate180(pix, pix); break;
-		case ORIENTATION_BOTLEFT: pixFlipTB(pix, pix); break;
-		default: break;
-		}
-	} else if (p->info.bits == 8) {
+	if ((err = ds_scanner__orient(&pix, p->orientation)) < 0) {
+		err = ds_error_set(DS_ENOMEM, "%s: page %zu: out of memory", name, i + 1);
+		goto done;
+	}
+	if (!p->direct && p->info.bits == 8) {
 		if ((grey = pixGetRGBComponent(pix, COLOR_GREEN)) == NULL) {
 			err = ds_error_set(DS_ENOMEM, "%s: page %zu: out of memory", name, i + 1);
 			goto done;
@@ -622,7 +657,7 @@ int ds_page_encode(struct Pix *pix, unsigned char **out, size_t *len)
 	struct ds_scan_limits lim;
 	struct ds_scanner__tiffmsg m;
 	struct memio io;
-	PIX *p = NULL;
+	PIX *p = NULL, *conv = NULL;
 	TIFF *tif = NULL;
 	TIFFOpenOptions *o = NULL;
 	int err = 0;
@@ -639,14 +674,16 @@ int ds_page_encode(struct Pix *pix, unsigned char **out, size_t *len)
 	if ((err = ds_scanner__check_dims("page image", 0, w, h, &lim)) < 0)
 		return err;
 
-	/* 1, 8 or 32 bpp without colour map or alpha. */
+	/* 1, 8 or 32 bpp without colour map or alpha. The caller's Pix is
+	 * read, never cloned: its reference count is not atomic and other
+	 * threads may be reading it too. */
 	int d = pixGetDepth(pix);
 	if (pixGetColormap(pix) != NULL)
-		p = pixRemoveColormap(pix, REMOVE_CMAP_BASED_ON_SRC);
+		p = conv = pixRemoveColormap(pix, REMOVE_CMAP_BASED_ON_SRC);
 	else if (d != 1 && d != 8 && d != 32)
-		p = pixConvertTo8(pix, 0);
+		p = conv = pixConvertTo8(pix, 0);
 	else
-		p = pixClone(pix);
+		p = pix;
 	if (p == NULL) {
 		err = ds_error_set(DS_ENOMEM, "page image: out of memory");
 		goto done;
@@ -710,7 +747,7 @@ done:
 		TIFFClose(tif);
 	TIFFOpenOptionsFree(o);
 	free(io.wbuf);
-	pixDestroy(&p);
+	pixDestroy(&conv);
 	return err;
 }
 

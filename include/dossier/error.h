@@ -53,6 +53,14 @@ void ds_error_clear(void);
 /* A short name for a code: "DS_EINVALID", … */
 const char *ds_error_name(int code);
 
+#ifdef __clang_analyzer__
+/* Tell the static analyser what the functions guarantee: they return the
+ * code they were given, so `if ((err = f()) < 0)` paths are understood. */
+#define ds_error_set(code, ...) (ds_error_set((code), __VA_ARGS__), (code))
+#define ds_error_set_errno(code, e, ...) (ds_error_set_errno((code), (e), __VA_ARGS__), (code))
+#define ds_error_set_openssl(code, ...) (ds_error_set_openssl((code), __VA_ARGS__), (code))
+#endif
+
 #ifdef __cplusplus
 }
 #endif

@@ -38,12 +38,13 @@ struct fx_tiff {
 	float dpi;
 	int cm;              /* resolution unit centimetre */
 	uint16_t orientation; /* 0: not written */
+	const char *mode;     /* TIFFOpen mode: "w" (default), "w8" BigTIFF, "wb" big-endian */
 };
 
 /* Writes a TIFF with libtiff; returns 0 on success. */
 static inline int fx_write_tiff(const char *path, const struct fx_tiff *f)
 {
-	TIFF *t = TIFFOpen(path, "w");
+	TIFF *t = TIFFOpen(path, f->mode ? f->mode : "w");
 	if (!t)
 		return -1;
 	int smooth = f->compression == COMPRESSION_JPEG;

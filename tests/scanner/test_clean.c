@@ -219,6 +219,29 @@ static void test_orientation(void **state)
 	pixDestroy(&p);
 }
 
+/* A 300 dpi page turned each way is decided and turned back. */
+static void test_orientation_300dpi(void **state)
+{
+	(void)state;
+	PIX *p = corpus_page("tesseract-test/8087_054.3B.tif");
+	struct ds_clean_opts opts;
+	ds_clean_opts_default(&opts);
+	opts.blank = 0;
+	opts.deskew = 0;
+	opts.rotate = 0;
+	for (int q = 0; q < 4; q++) {
+		PIX *t = pixRotateOrth(p, q), *o = NULL;
+		struct ds_clean_result r;
+		pixCopyResolution(t, p);
+		assert_int_equal(ds_page_clean(t, &opts, &o, &r), 0);
+		if (!r.orientation_decided || r.rotation != (4 - q) % 4 * 90)
+			fail_msg("turned %d: decided %d rotation %d", q * 90, r.orientation_decided, r.rotation);
+		pixDestroy(&o);
+		pixDestroy(&t);
+	}
+	pixDestroy(&p);
+}
+
 /* Not text: undecided, and so left to Tesseract's OSD. */
 static void test_orientation_undecided(void **state)
 {
@@ -396,6 +419,33 @@ static void test_rotate(void **state)
 	pixDestroy(&p);
 }
 
+/* Odd shapes and extremes go through without failing. */
+static void test_tiny_and_extreme(void **state)
+{
+	(void)state;
+	static const l_int32 sizes[][2] = {{1, 1}, {2, 2}, {7, 3}, {1, 1000}, {1000, 1}, {31, 17}, {64, 64}};
+	static const int depths[] = {1, 8, 32};
+	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
+		for (size_t d = 0; d < 3; d++)
+			for (int fill = 0; fill < 2; fill++) {
+				PIX *p = pixCreate(sizes[k][0], sizes[k][1], depths[d]), *o = NULL;
+				struct ds_clean_result r;
+				if (fill)
+					pixSetAll(p); /* 1 bpp: all black; 8/32 bpp: all white */
+				if (ds_page_clean(p, NULL, &o, &r) != 0)
+					fail_msg("%dx%d %d bpp: %s", sizes[k][0], sizes[k][1], depths[d], ds_error_last());
+				assert_non_null(o);
+				assert_false(r.orientation_decided);
+				/* white pages are blank; an all-black one is not */
+				int black = (depths[d] == 1) == (fill == 1);
+				if (r.blank == black && sizes[k][0] > 2 && sizes[k][1] > 2)
+					fail_msg("%dx%d %d bpp fill %d: blank %d", sizes[k][0], sizes[k][1],
+					         depths[d], fill, r.blank);
+				pixDestroy(&o);
+				pixDestroy(&p);
+			}
+}
+
 /* The OCR pool cleans pages from several threads at once. */
 struct job {
 	PIX *in, *want;
@@ -410,9 +460,15 @@ static void *clean_job(void *arg)
 		struct ds_clean_result r;
 		PIX *o = NULL;
 		l_int32 same = 0;
+		unsigned char *buf = NULL;
+		size_t len = 0;
 		if (ds_page_clean(j->in, NULL, &o, &r) != 0 || r.rotation != 90 ||
 		    pixEqual(o, j->want, &same) != 0 || !same)
 			j->ok = 0;
+		/* storing the same page from several threads too */
+		if (ds_page_encode(j->in, &buf, &len) != 0)
+			j->ok = 0;
+		free(buf);
 		pixDestroy(&o);
 	}
 	return NULL;
@@ -423,17 +479,21 @@ static void test_threads(void **state)
 	(void)state;
 	struct ds_clean_result r;
 	PIX *in = corpus_page("tesseract-test/phototest-rotated-L.png");
-	PIX *want = clean(in, &r);
-	pthread_t th[3];
-	struct job jobs[3];
-	for (int i = 0; i < 3; i++) {
-		jobs[i] = (struct job){in, want, 0};
+	PIX *grey = pixConvertTo8(in, 0); /* 1 bpp and 8 bpp inputs, shared */
+	pixCopyResolution(grey, in);
+	PIX *want = clean(in, &r), *want_grey = clean(grey, &r);
+	pthread_t th[4];
+	struct job jobs[4];
+	for (int i = 0; i < 4; i++) {
+		jobs[i] = i % 2 ? (struct job){grey, want_grey, 0} : (struct job){in, want, 0};
 		assert_int_equal(pthread_create(&th[i], NULL, clean_job, &jobs[i]), 0);
 	}
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		pthread_join(th[i], NULL);
 		assert_true(jobs[i].ok);
 	}
+	pixDestroy(&want_grey);
+	pixDestroy(&grey);
 	pixDestroy(&want);
 	pixDestroy(&in);
 }
@@ -445,11 +505,13 @@ int main(void)
 		cmocka_unit_test(test_not_blank),
 		cmocka_unit_test(test_blank_noisy_and_little_ink),
 		cmocka_unit_test(test_orientation),
+		cmocka_unit_test(test_orientation_300dpi),
 		cmocka_unit_test(test_orientation_undecided),
 		cmocka_unit_test(test_skew_synthetic),
 		cmocka_unit_test(test_skew_pdf),
 		cmocka_unit_test(test_binarize_uneven_light),
 		cmocka_unit_test(test_rotate),
+		cmocka_unit_test(test_tiny_and_extreme),
 		cmocka_unit_test(test_threads),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
