@@ -297,6 +297,8 @@ int ds_catalog_ocr_page_set(ds_catalog *c, const char *code, const struct ds_pag
 	int64_t did;
 	int own = 0, err, rc;
 
+	if (!code || !p)
+		return ds_error_set(DS_EINVALID, "no page to record");
 	if ((err = ds_catalog__tx_begin(c, &own)) < 0)
 		return err;
 	if ((err = ds_catalog__dossier_id(c, code, &did)) < 0)

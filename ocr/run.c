@@ -224,7 +224,7 @@ static void *worker(void *arg)
 		if (j->redo) {
 			if (err < 0)
 				record_failure(r, j, ds_error_last());
-			else if ((err = store_results(r, j, &prep, &res)) < 0)
+			else if (store_results(r, j, &prep, &res) < 0)
 				record_failure(r, j, ds_error_last());
 			r->progress_done++;
 			if (r->opt->progress)
@@ -387,7 +387,7 @@ int ds_ocr_run(ds_catalog *c, ds_store *s, const char *const *codes, size_t ncod
 	if (r.fatal)
 		err = ds_error_set(r.fatal_code, "%s", r.fatal_msg);
 done:
-	for (size_t i = 0; i < r.ndossiers; i++) {
+	for (size_t i = 0; r.dossiers && i < r.ndossiers; i++) {
 		struct dossier_run *d = &r.dossiers[i];
 		if (d->pdf) {
 			char path[DS_PATH_MAX];
