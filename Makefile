@@ -7,7 +7,7 @@ TSAN_BUILD ?= build-tsan
 VG_BUILD ?= build-valgrind
 FUZZ_SECONDS ?= 300
 
-.PHONY: all deps build build-san test demo fuzz check-extra lint bench clean
+.PHONY: all deps build build-san test demo crash fuzz check-extra lint bench clean
 
 all: build
 
@@ -29,6 +29,13 @@ test: build-san
 
 demo: build
 	sh scripts/demo.sh $(BUILD)
+
+# dossierd killed with -9 at random moments and fixed points, 200 times
+# (`make test` runs 50), OCR off; every scan must end up ingested exactly
+# once or rejected with a reason.
+CRASH_TRIALS ?= 200
+crash: build-san
+	cd $(SAN_BUILD) && DS_CRASH_TRIALS=$(CRASH_TRIALS) ctest -R e2e_daemon_crash --output-on-failure --timeout 3600
 
 # Each libFuzzer target for FUZZ_SECONDS (clang, ASan+UBSan); new crashes
 # land in $(FUZZ_BUILD)/crashes/<target>/.
