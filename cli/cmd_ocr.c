@@ -139,8 +139,8 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		       st.pages_already, st.dossiers_digitized);
 	}
 	if (st.pages_failed > 0 || st.dossiers_incomplete > 0) {
-		fprintf(stderr, "dossier ocr: %zu pages failed (see `dossier show CODE`)\n",
-			st.pages_failed);
+		fprintf(stderr, "dossier ocr: %zu pages failed, %zu dossiers not digitized "
+			"(see `dossier show CODE`)\n", st.pages_failed, st.dossiers_incomplete);
 		if (rc == 0)
 			rc = DS_EXIT_FAIL;
 	}

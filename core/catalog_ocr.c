@@ -297,6 +297,8 @@ int ds_catalog_ocr_page_set(ds_catalog *c, const char *code, const struct ds_pag
 	int64_t did;
 	int own = 0, err, rc;
 
+	if (!code || !p)
+		return ds_error_set(DS_EINVALID, "no page to record");
 	if ((err = ds_catalog__tx_begin(c, &own)) < 0)
 		return err;
 	if ((err = ds_catalog__dossier_id(c, code, &did)) < 0)
@@ -428,21 +430,25 @@ done:
 	return err;
 }
 
-int ds_catalog_ocr_pdf_get(ds_catalog *c, const char *code, char sha256_out[65])
+int ds_catalog_ocr_pdf_get(ds_catalog *c, const char *code, char sha256_out[65], int *pages_out)
 {
 	sqlite3_stmt *st = NULL;
 	int err, rc;
 
 	sha256_out[0] = '\0';
-	err = ds_catalog__prepare(c, &st, "SELECT f.sha256 FROM dossier_pdf f JOIN dossiers d"
+	if (pages_out)
+		*pages_out = 0;
+	err = ds_catalog__prepare(c, &st, "SELECT f.sha256, f.pages FROM dossier_pdf f JOIN dossiers d"
 					  " ON d.id = f.dossier WHERE d.code = ?");
 	if (err < 0)
 		return err;
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
 		ds_catalog__copy(sha256_out, 65, sqlite3_column_text(st, 0));
-	else if (rc == SQLITE_DONE)
+		if (pages_out)
+			*pages_out = sqlite3_column_int(st, 1);
+	} else if (rc == SQLITE_DONE)
 		err = ds_error_set(DS_ENOTFOUND, "%s: no searchable PDF yet", code);
 	else
 		err = ds_catalog__err(c, rc, "reading the PDF of a dossier");
@@ -492,7 +498,7 @@ int ds_catalog_ocr_finish(ds_catalog *c, const char *code, const char *actor, in
 		goto done;
 	if ((err = ds_catalog__prepare(c, &st,
 		"SELECT count(*), sum(ocr_state IN ('done','skipped')),"
-		" (SELECT count(*) FROM dossier_pdf WHERE dossier = ?1)"
+		" (SELECT pages FROM dossier_pdf WHERE dossier = ?1)"
 		" FROM pages WHERE dossier = ?1 AND kind = 'page'")) < 0)
 		goto done;
 	sqlite3_bind_int64(st, 1, did);
@@ -505,7 +511,8 @@ int ds_catalog_ocr_finish(ds_catalog *c, const char *code, const char *actor, in
 	has_pdf = sqlite3_column_int(st, 2);
 	sqlite3_finalize(st);
 	st = NULL;
-	if (total == 0 || finished != total || !has_pdf)
+	/* The PDF must hold every page (pages are only ever appended). */
+	if (total == 0 || finished != total || has_pdf != total)
 		goto done;
 	if ((err = ds_fmt(detail, sizeof detail, "%d pages OCRed, searchable PDF stored", total)) < 0)
 		goto done;
@@ -555,16 +562,23 @@ static int build_match(const char *q, char *out, size_t n)
 	return 0;
 }
 
+/* Ranking first, snippets after: a snippet re-reads and re-tokenizes its
+ * document, so it is made only for the rows returned, not for every match
+ * (SQLite would evaluate it for each row fed to the sorter). Without
+ * filters the ranking query is on the FTS table alone, where FTS5's own
+ * ORDER BY rank LIMIT path applies. */
 int ds_catalog_search(ds_catalog *c, const struct ds_search_query *q,
 		      struct ds_search_hit **out, size_t *n)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = NULL, *sn = NULL;
 	struct ds_search_hit *v = NULL;
+	int64_t *ids = NULL;
 	char match[DS_SEARCH_QUERY_MAX * 2 + 64];
 	char sql[1024];
 	size_t cnt = 0;
 	int err, rc;
 	const char *tab = q->exact ? "search_exact" : "search_fold";
+	int filtered = (q->procedure && *q->procedure) || (q->state && *q->state);
 
 	*out = NULL;
 	*n = 0;
@@ -576,42 +590,74 @@ int ds_catalog_search(ds_catalog *c, const struct ds_search_query *q,
 	if ((err = build_match(q->text, match, sizeof match)) < 0)
 		return err;
 	v = calloc((size_t)q->limit, sizeof *v);
-	if (!v)
-		return ds_error_set(DS_ENOMEM, "out of memory");
-	if ((err = ds_fmt(sql, sizeof sql,
-		"SELECT d.code, s.page, snippet(%s, 0, ?2, ?3, '…', 16), %s.rank, d.state,"
-		" d.procedure FROM %s JOIN search_docs s ON s.id = %s.rowid"
-		" JOIN dossiers d ON d.id = s.dossier"
-		" WHERE %s MATCH ?1 AND (?4 IS NULL OR d.procedure = ?4)"
-		" AND (?5 IS NULL OR d.state = ?5) ORDER BY %s.rank LIMIT ?6",
-		tab, tab, tab, tab, tab, tab)) < 0)
+	ids = calloc((size_t)q->limit, sizeof *ids);
+	if (!v || !ids) {
+		err = ds_error_set(DS_ENOMEM, "out of memory");
 		goto done;
-	if ((err = ds_catalog__prepare(c, &st, sql)) < 0)
+	}
+	if (filtered)
+		err = ds_fmt(sql, sizeof sql,
+			     "SELECT f.rowid, f.rank FROM %s f JOIN search_docs s ON s.id = f.rowid"
+			     " JOIN dossiers d ON d.id = s.dossier WHERE %s MATCH ?1"
+			     " AND (?2 IS NULL OR d.procedure = ?2) AND (?3 IS NULL OR d.state = ?3)"
+			     " ORDER BY f.rank LIMIT ?4", tab, tab);
+	else
+		err = ds_fmt(sql, sizeof sql,
+			     "SELECT rowid, rank FROM %s WHERE %s MATCH ?1 ORDER BY rank LIMIT ?4",
+			     tab, tab);
+	if (err < 0 || (err = ds_catalog__prepare(c, &st, sql)) < 0)
 		goto done;
 	sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, q->mark_open ? q->mark_open : "[", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, q->mark_close ? q->mark_close : "]", -1, SQLITE_STATIC);
-	bind_text_or_null(st, 4, q->procedure);
-	bind_text_or_null(st, 5, q->state);
-	sqlite3_bind_int(st, 6, q->limit);
+	if (filtered) {
+		bind_text_or_null(st, 2, q->procedure);
+		bind_text_or_null(st, 3, q->state);
+	}
+	sqlite3_bind_int(st, 4, q->limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && cnt < (size_t)q->limit) {
-		struct ds_search_hit *h = &v[cnt++];
-		ds_catalog__copy(h->code, sizeof h->code, sqlite3_column_text(st, 0));
-		h->page = sqlite3_column_int(st, 1);
-		ds_catalog__copy(h->snippet, sizeof h->snippet, sqlite3_column_text(st, 2));
-		h->score = sqlite3_column_double(st, 3);
-		ds_catalog__copy(h->state, sizeof h->state, sqlite3_column_text(st, 4));
-		ds_catalog__copy(h->procedure, sizeof h->procedure, sqlite3_column_text(st, 5));
+		ids[cnt] = sqlite3_column_int64(st, 0);
+		v[cnt].score = sqlite3_column_double(st, 1);
+		cnt++;
 	}
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		err = ds_catalog__err(c, rc, "searching");
 		goto done;
 	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (cnt == 0)
+		goto found;
+	if ((err = ds_fmt(sql, sizeof sql,
+			  "SELECT snippet(%s, 0, ?2, ?3, '…', 16), d.code, s.page, d.state, d.procedure"
+			  " FROM %s JOIN search_docs s ON s.id = %s.rowid"
+			  " JOIN dossiers d ON d.id = s.dossier WHERE %s MATCH ?1 AND %s.rowid = ?4",
+			  tab, tab, tab, tab, tab)) < 0 ||
+	    (err = ds_catalog__prepare(c, &sn, sql)) < 0)
+		goto done;
+	for (size_t i = 0; i < cnt; i++) {
+		struct ds_search_hit *h = &v[i];
+		sqlite3_reset(sn);
+		sqlite3_bind_text(sn, 1, match, -1, SQLITE_STATIC);
+		sqlite3_bind_text(sn, 2, q->mark_open ? q->mark_open : "[", -1, SQLITE_STATIC);
+		sqlite3_bind_text(sn, 3, q->mark_close ? q->mark_close : "]", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(sn, 4, ids[i]);
+		if ((rc = sqlite3_step(sn)) != SQLITE_ROW) {
+			err = ds_catalog__err(c, rc, "making a snippet");
+			goto done;
+		}
+		ds_catalog__copy(h->snippet, sizeof h->snippet, sqlite3_column_text(sn, 0));
+		ds_catalog__copy(h->code, sizeof h->code, sqlite3_column_text(sn, 1));
+		h->page = sqlite3_column_int(sn, 2);
+		ds_catalog__copy(h->state, sizeof h->state, sqlite3_column_text(sn, 3));
+		ds_catalog__copy(h->procedure, sizeof h->procedure, sqlite3_column_text(sn, 4));
+	}
+found:
 	*out = v;
 	*n = cnt;
 	v = NULL; /* transferred */
 done:
 	sqlite3_finalize(st);
+	sqlite3_finalize(sn);
+	free(ids);
 	free(v);
 	return err;
 }

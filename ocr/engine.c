@@ -185,9 +185,9 @@ int ds_ocr_engine_osd(ds_ocr_engine *e, struct Pix *pix, int *rotation_out,
 	if (conf < OSD_MIN_CONFIDENCE)
 		return ds_error_set(DS_ENOTFOUND, "OSD: orientation undecided (confidence %.2f)",
 				    (double)conf);
-	/* `deg` is how far the page is turned counter-clockwise from upright;
-	 * the correction is the same angle clockwise... expressed as the
-	 * clockwise turn to apply. */
+	/* `deg` is the page's turn from upright counter-clockwise; the
+	 * correction is the clockwise turn 360 - deg (checked on phototest
+	 * turned left, right and 180 in tests/ocr/test_engine.c). */
 	*rotation_out = ((360 - deg) % 360 + 360) % 360;
 	return 0;
 }

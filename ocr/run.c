@@ -1,9 +1,10 @@
 /* The OCR worker pool: N threads, each with its own engine (its own
  * TessBaseAPIs, initialised once), taking page jobs in dossier order.
- * Catalog and store calls are serialised by the pool's lock (the catalog
- * connection is single-threaded); decoding, cleanup and recognition run
- * in parallel. Each dossier's searchable PDF receives its pages in order:
- * a worker that finishes page k waits until page k-1 is in the PDF. */
+ * Catalog calls are serialised by the pool's lock (the catalog connection
+ * is single-threaded); decoding, cleanup, recognition and the store's
+ * reads and writes (which fsync) run in parallel. Each dossier's
+ * searchable PDF receives its pages in order: a worker that finishes page
+ * k waits until page k-1 is in the PDF. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,7 @@ static int put_blob(struct run *r, const void *data, size_t len, char hex[65])
 	return ds_store_put(r->store, data, len, hex);
 }
 
+
 /* Stores the PDF, records it and tries to move the dossier on. Called
  * with the lock held once every job of the dossier has passed. */
 static void dossier_close(struct run *r, struct dossier_run *d)
@@ -91,6 +93,8 @@ static void dossier_close(struct run *r, struct dossier_run *d)
 	if (ds_catalog_ocr_index_meta(r->cat, d->code) == 0 &&
 	    ds_catalog_ocr_finish(r->cat, d->code, r->opt->actor, &moved) == 0 && moved)
 		r->stats->dossiers_digitized++;
+	else
+		r->stats->dossiers_incomplete++;
 }
 
 static void record_failure(struct run *r, struct job *j, const char *why)
@@ -116,10 +120,7 @@ static int process(struct run *r, ds_ocr_engine *e, struct job *j,
 	int err;
 
 	*recognised = 0;
-	pthread_mutex_lock(&r->lock);
-	err = ds_store_get(r->store, j->page.sha256, PAGE_BLOB_MAX, &buf, &len);
-	pthread_mutex_unlock(&r->lock);
-	if (err < 0)
+	if ((err = ds_store_get(r->store, j->page.sha256, PAGE_BLOB_MAX, &buf, &len)) < 0)
 		goto done;
 	if ((err = ds_page_decode(buf, len, &pix)) < 0)
 		goto done;
@@ -144,42 +145,54 @@ done:
 	return err;
 }
 
-/* Stores the results of a job (lock held). */
-static int store_results(struct run *r, struct job *j, struct ds_ocr__prepared *prep,
-			 struct ds_ocr_result *res)
+/* Writes the cleaned page, text and hOCR blobs and fills `p` for the
+ * catalog. Outside the lock: the store is safe to use from several threads
+ * (random temp names, atomic renames), and its fsyncs are the slow part. */
+static int store_blobs(struct run *r, struct job *j, struct ds_ocr__prepared *prep,
+		       struct ds_ocr_result *res, struct ds_page *p)
 {
-	struct ds_page p = j->page;
 	unsigned char *enc = NULL;
 	size_t enclen = 0;
-	int err;
+	int err = 0;
 
-	memset(p.ocr_error, 0, sizeof p.ocr_error);
-	p.rotation = prep->rotation;
-	p.skew = prep->skew;
-	p.binarized = prep->binarized;
-	p.blank = prep->blank;
-	p.clean_sha256[0] = p.text_sha256[0] = p.hocr_sha256[0] = p.language[0] = '\0';
-	p.ocr_confidence = 0;
+	*p = j->page;
+	memset(p->ocr_error, 0, sizeof p->ocr_error);
+	p->rotation = prep->rotation;
+	p->skew = prep->skew;
+	p->binarized = prep->binarized;
+	p->blank = prep->blank;
+	p->clean_sha256[0] = p->text_sha256[0] = p->hocr_sha256[0] = p->language[0] = '\0';
+	p->ocr_confidence = 0;
 	if (prep->blank) {
-		memcpy(p.ocr_state, "skipped", 8);
-		err = ds_catalog_ocr_page_set(r->cat, r->dossiers[j->dossier].code, &p, NULL);
-		if (err == 0)
-			r->stats->pages_skipped++;
-		return err;
+		memcpy(p->ocr_state, "skipped", 8);
+		return 0;
 	}
 	if ((err = ds_page_encode(prep->pix, &enc, &enclen)) < 0 ||
-	    (err = put_blob(r, enc, enclen, p.clean_sha256)) < 0 ||
-	    (err = put_blob(r, res->text, strlen(res->text), p.text_sha256)) < 0 ||
-	    (err = put_blob(r, res->hocr, strlen(res->hocr), p.hocr_sha256)) < 0)
+	    (err = put_blob(r, enc, enclen, p->clean_sha256)) < 0 ||
+	    (err = put_blob(r, res->text, strlen(res->text), p->text_sha256)) < 0 ||
+	    (err = put_blob(r, res->hocr, strlen(res->hocr), p->hocr_sha256)) < 0)
 		goto done;
-	memcpy(p.ocr_state, "done", 5);
-	ds_fmt(p.language, sizeof p.language, "%s", res->language);
-	p.ocr_confidence = res->confidence;
-	if ((err = ds_catalog_ocr_page_set(r->cat, r->dossiers[j->dossier].code, &p, res->text)) < 0)
-		goto done;
-	r->stats->pages_done++;
+	memcpy(p->ocr_state, "done", 5);
+	ds_fmt(p->language, sizeof p->language, "%s", res->language);
+	p->ocr_confidence = res->confidence;
 done:
 	free(enc);
+	return err;
+}
+
+/* Records a page's results in the catalog (lock held). */
+static int record_results(struct run *r, struct job *j, const struct ds_page *p,
+			  struct ds_ocr_result *res)
+{
+	int blank = strcmp(p->ocr_state, "skipped") == 0;
+	int err = ds_catalog_ocr_page_set(r->cat, r->dossiers[j->dossier].code, p,
+					  blank ? NULL : res->text);
+	if (err == 0) {
+		if (blank)
+			r->stats->pages_skipped++;
+		else
+			r->stats->pages_done++;
+	}
 	return err;
 }
 
@@ -216,13 +229,20 @@ static void *worker(void *arg)
 		d = &r->dossiers[j->dossier];
 		pthread_mutex_unlock(&r->lock);
 
+		struct ds_page page = {0};
+		char why[sizeof page.ocr_error] = "";
+
 		err = process(r, e, j, &prep, &res, &recognised);
+		if (err == 0 && j->redo)
+			err = store_blobs(r, j, &prep, &res, &page);
+		if (err < 0)
+			ds_fmt(why, sizeof why, "%s", ds_error_last()); /* truncation is fine */
 
 		pthread_mutex_lock(&r->lock);
 		if (j->redo) {
 			if (err < 0)
-				record_failure(r, j, ds_error_last());
-			else if ((err = store_results(r, j, &prep, &res)) < 0)
+				record_failure(r, j, why);
+			else if (record_results(r, j, &page, &res) < 0)
 				record_failure(r, j, ds_error_last());
 			r->progress_done++;
 			if (r->opt->progress)
@@ -262,7 +282,7 @@ static int plan_dossier(struct run *r, const char *code, size_t di)
 	struct ds_page *pages = NULL;
 	size_t np = 0, todo = 0;
 	char sha[65];
-	int err, has_pdf;
+	int err, has_pdf, pdf_pages = 0;
 	struct dossier_run *d = &r->dossiers[di];
 
 	if ((err = ds_catalog_dossier_get(r->cat, code, &dos)) < 0)
@@ -271,21 +291,23 @@ static int plan_dossier(struct run *r, const char *code, size_t di)
 		return err;
 	if ((err = ds_catalog_page_list(r->cat, code, DS_PAGE_KIND_PAGE, &pages, &np)) < 0)
 		return err;
-	err = ds_catalog_ocr_pdf_get(r->cat, code, sha);
+	err = ds_catalog_ocr_pdf_get(r->cat, code, sha, &pdf_pages);
 	if (err < 0 && err != DS_ENOTFOUND)
 		goto done;
-	has_pdf = err == 0;
 	err = 0;
 	for (size_t i = 0; i < np; i++)
 		if (strcmp(pages[i].ocr_state, "done") != 0 && strcmp(pages[i].ocr_state, "skipped") != 0)
 			todo++;
+	/* A PDF is current only when nothing is left to OCR and it holds
+	 * every page (pages added later, e.g. a supplement, make it stale). */
+	has_pdf = pdf_pages > 0 && (size_t)pdf_pages == np && todo == 0;
 	r->stats->pages_total += np;
 	r->stats->pages_already += np - todo;
 	d->first = r->njobs;
 	/* Only a dossier still `received` gets work; a PDF needs every page
-	 * to pass through a renderer in order, so when it is missing the
-	 * pages done earlier are recognised again for it (their results are
-	 * kept). */
+	 * to pass through a renderer in order, so when it is missing or stale
+	 * the pages done earlier are recognised again for it (their results
+	 * are kept). */
 	if (strcmp(dos.state, DS_STATE_RECEIVED) != 0 || np == 0)
 		goto done;
 	d->want_pdf = !has_pdf;
@@ -345,9 +367,15 @@ int ds_ocr_run(ds_catalog *c, ds_store *s, const char *const *codes, size_t ncod
 		goto done;
 	}
 	r.ndossiers = ncodes;
-	for (size_t i = 0; i < ncodes; i++)
+	for (size_t i = 0; i < ncodes; i++) {
+		int dup = 0;
+		for (size_t k = 0; k < i && !dup; k++)
+			dup = strcmp(codes[k], codes[i]) == 0;
+		if (dup) /* named twice: planned once */
+			continue;
 		if ((err = plan_dossier(&r, codes[i], i)) < 0)
 			goto done;
+	}
 	for (size_t i = 0; i < ncodes; i++) {
 		struct dossier_run *d = &r.dossiers[i];
 		if (!d->want_pdf || d->njobs == 0)
@@ -377,7 +405,7 @@ int ds_ocr_run(ds_catalog *c, ds_store *s, const char *const *codes, size_t ncod
 	if (r.fatal)
 		err = ds_error_set(r.fatal_code, "%s", r.fatal_msg);
 done:
-	for (size_t i = 0; i < r.ndossiers; i++) {
+	for (size_t i = 0; r.dossiers && i < r.ndossiers; i++) {
 		struct dossier_run *d = &r.dossiers[i];
 		if (d->pdf) {
 			char path[DS_PATH_MAX];

@@ -39,12 +39,13 @@ int ds_catalog_ocr_index_meta(ds_catalog *c, const char *code);
 /* Indexes the metadata of every dossier not yet indexed. */
 int ds_catalog_ocr_index_meta_missing(ds_catalog *c);
 
-/* The dossier's searchable PDF blob. DS_ENOTFOUND when none. */
-int ds_catalog_ocr_pdf_get(ds_catalog *c, const char *code, char sha256_out[65]);
+/* The dossier's searchable PDF blob and its page count (pages_out may be
+ * NULL). DS_ENOTFOUND when none. */
+int ds_catalog_ocr_pdf_get(ds_catalog *c, const char *code, char sha256_out[65], int *pages_out);
 int ds_catalog_ocr_pdf_set(ds_catalog *c, const char *code, const char *sha256, int pages);
 
 /* When every page of kind "page" is done or skipped (and there is at least
- * one, and the PDF is recorded), moves the dossier from `received` to
+ * one, and a PDF of that many pages is recorded), moves the dossier from `received` to
  * `digitized` with an event; *moved says whether it did. */
 int ds_catalog_ocr_finish(ds_catalog *c, const char *code, const char *actor, int *moved);
 

@@ -180,6 +180,36 @@ static void turned_pages(void **state)
 	}
 }
 
+/* OSD alone (used when Leptonica is undecided) turns the same way. */
+static void osd_direction(void **state)
+{
+	(void)state;
+	struct {
+		const char *file;
+		int rotation;
+	} t[] = {{"tesseract-test/phototest-rotated-L.png", 90},
+		 {"tesseract-test/phototest-rotated-R.png", 270},
+		 {"tesseract-test/phototest-rotated-180.png", 180},
+		 {"tesseract-test/phototest.tif", 0}};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		int rot = -1;
+		double conf = 0;
+		PIX *pix = corpus(t[i].file);
+		NEED(pix);
+		assert_int_equal(ds_ocr_engine_osd(engine, pix, &rot, &conf), 0);
+		if (rot != t[i].rotation)
+			fail_msg("%s: OSD rotation %d, expected %d", t[i].file, rot, t[i].rotation);
+		pixDestroy(&pix);
+	}
+	/* a blank page: undecided */
+	PIX *white = pixCreate(800, 800, 8);
+	pixSetAll(white);
+	int rot = -1;
+	assert_int_equal(ds_ocr_engine_osd(engine, white, &rot, NULL), DS_ENOTFOUND);
+	assert_int_equal(rot, 0);
+	pixDestroy(&white);
+}
+
 static void pdf_renderer(void **state)
 {
 	(void)state;
@@ -224,6 +254,7 @@ int main(void)
 		cmocka_unit_test(blank_and_textless),
 		cmocka_unit_test(not_blank),
 		cmocka_unit_test(turned_pages),
+		cmocka_unit_test(osd_direction),
 		cmocka_unit_test(pdf_renderer),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

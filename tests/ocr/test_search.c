@@ -229,10 +229,12 @@ static void digitized_when_all_done(void **state)
 	/* b's only page is done but no PDF yet: not digitized */
 	assert_int_equal(ds_catalog_ocr_finish(f->c, f->b, "ocr", &moved), 0);
 	assert_int_equal(moved, 0);
-	assert_int_equal(ds_catalog_ocr_pdf_get(f->c, f->b, sha), DS_ENOTFOUND);
+	assert_int_equal(ds_catalog_ocr_pdf_get(f->c, f->b, sha, NULL), DS_ENOTFOUND);
 	assert_int_equal(ds_catalog_ocr_pdf_set(f->c, f->b, SHA, 1), 0);
-	assert_int_equal(ds_catalog_ocr_pdf_get(f->c, f->b, sha), 0);
+	int np = 0;
+	assert_int_equal(ds_catalog_ocr_pdf_get(f->c, f->b, sha, &np), 0);
 	assert_string_equal(sha, SHA);
+	assert_int_equal(np, 1);
 	assert_int_equal(ds_catalog_ocr_finish(f->c, f->b, "ocr", &moved), 0);
 	assert_int_equal(moved, 1);
 	assert_int_equal(ds_catalog_dossier_get(f->c, f->b, &d), 0);
@@ -244,6 +246,11 @@ static void digitized_when_all_done(void **state)
 	assert_int_equal(n, 1);
 	assert_string_equal(codes[0], f->a);
 	free(codes);
+	/* a PDF with fewer pages than the dossier does not count */
+	assert_int_equal(ds_catalog_ocr_pdf_set(f->c, f->a, SHA, 1), 0);
+	set_done(f->c, f->a, 2, "trang hai");
+	assert_int_equal(ds_catalog_ocr_finish(f->c, f->a, "ocr", &moved), 0);
+	assert_int_equal(moved, 0);
 	/* a has a failed page: never digitized */
 	struct ds_page p = {.number = 2};
 	memcpy(p.ocr_state, "failed", 7);
