@@ -17,6 +17,7 @@
 #include "dossier/archive.h"
 #include "dossier/catalog.h"
 #include "dossier/catalog_archive.h"
+#include "dossier/catalog_ocr.h"
 #include "dossier/clock.h"
 #include "dossier/config.h"
 #include "dossier/error.h"
@@ -24,11 +25,6 @@
 #include "dossier/home.h"
 #include "dossier/seallog.h"
 #include "dossier/store.h"
-
-/* The OCR area's searchable PDF (include/dossier/catalog_ocr.h on the ocr
- * branch). Weak until that branch is merged: absent, no dossier.pdf. */
-int ds_catalog_ocr_pdf_get(ds_catalog *c, const char *code, char sha256_out[65])
-	__attribute__((weak));
 
 static int iso(int64_t t, int off, int z, char *out, size_t n)
 {
@@ -304,9 +300,9 @@ static int seal_locked(struct ds_home *h, const struct ds_archive_seal_opts *o,
 		json_array_append_new(jpages, jp);
 	}
 	json_object_set_new(j, "pages", jpages);
-	if (ds_catalog_ocr_pdf_get) {
+	{
 		char pdf[65];
-		int e2 = ds_catalog_ocr_pdf_get(c, o->code, pdf);
+		int e2 = ds_catalog_ocr_pdf_get(c, o->code, pdf, NULL);
 		if (e2 == 0) {
 			if ((err = add_blob(w, h->store, "dossier.pdf", pdf, "application/pdf")) < 0)
 				goto done;

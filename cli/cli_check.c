@@ -1,11 +1,12 @@
 /* Module checks gathered for `dossier check`. */
 #include "cli_check.h"
 #include "cli_seallog.h"
+#include "dossier/archive.h"
 
 int ds_cli_check_modules(ds_home *h, const struct ds_check_opts *o)
 {
 	int err;
-	if ((err = ds_cli_seallog_check(h, o)) < 0)
+	if ((err = ds_cli_seallog_check(h, o)) < 0 || (err = ds_archive_check(h, o, NULL)) < 0)
 		return err;
-	return 0; /* archive checks are added as that module lands */
+	return 0;
 }

@@ -3,16 +3,21 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_archive.h"
 #include "cli_dossier.h"
 #include "cli_ingest.h"
+#include "dossier/archive.h"
 #include "dossier/clock.h"
 #include "dossier/error.h"
+#include "dossier/fs.h"
+
+#define DS_INTAKE_REUSE_MAX 16
 
 static int run(struct ds_cli *cli, int argc, char **argv);
 
 const struct ds_cmd ds_cmd_intake = {
 	.name = "intake",
-	.usage = "--procedure CODE --applicant-id ID --applicant-name NAME [--actor NAME] [FILE…]",
+	.usage = "--procedure CODE --applicant-id ID --applicant-name NAME [--actor NAME] [--reuse CODE]… [--trust ROOTS.pem] [FILE…]",
 	.summary = "register a dossier (with its scans, or awaiting them); prints its code last",
 	.run = run,
 };
@@ -22,6 +27,10 @@ static const char options[] =
 	"  --applicant-id ID      the applicant's citizen ID (CCCD) or organisation code\n"
 	"  --applicant-name NAME  the applicant's name\n"
 	"  --actor NAME           who receives it (default: the login name)\n"
+	"  --reuse CODE           reference the sealed result of the applicant's earlier\n"
+	"                         dossier CODE (repeatable); its bundle is verified now\n"
+	"                         and the dossier is not registered if it does not pass\n"
+	"  --trust ROOTS.pem      trusted roots for --reuse (default: HOME/pki/root.pem)\n"
 	"FILE… are scans: TIFF (multi-page), PNG or JPEG. Without files the dossier\n"
 	"awaits its scans (dossierd, or `dossier pages add`).\n";
 
@@ -31,9 +40,15 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 					     {"applicant-id", required_argument, NULL, 'i'},
 					     {"applicant-name", required_argument, NULL, 'n'},
 					     {"actor", required_argument, NULL, 'a'},
+					     {"reuse", required_argument, NULL, 'r'},
+					     {"trust", required_argument, NULL, 'T'},
 					     {"help", no_argument, NULL, 'h'},
 					     {0}};
 	const char *proc_code = NULL, *app_id = NULL, *app_name = NULL, *actor = NULL;
+	const char *reuse[DS_INTAKE_REUSE_MAX], *trust = NULL;
+	size_t nreuse = 0;
+	struct ds_bundle_verify_opts vo;
+	char trust_buf[DS_PATH_MAX];
 	ds_home *h = NULL;
 	ds_ingest *in = NULL;
 	struct ds_procedure proc;
@@ -46,6 +61,14 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		case 'i': app_id = optarg; break;
 		case 'n': app_name = optarg; break;
 		case 'a': actor = optarg; break;
+		case 'r':
+			if (nreuse == DS_INTAKE_REUSE_MAX)
+				return ds_cli_fail(cli, ds_error_set(DS_EINVALID,
+								     "at most %d --reuse options",
+								     DS_INTAKE_REUSE_MAX));
+			reuse[nreuse++] = optarg;
+			break;
+		case 'T': trust = optarg; break;
 		case 'h': return ds_cli_help(&ds_cmd_intake, options);
 		default: return ds_cli_usage(cli, &ds_cmd_intake);
 		}
@@ -57,8 +80,14 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	    (err = ds_cli_check_field("--procedure", proc_code, DS_CODE_MAX)) < 0)
 		return ds_cli_fail(cli, err);
 	actor = ds_cli_actor(actor);
+	for (size_t i = 0; i < nreuse; i++)
+		if ((err = ds_cli_check_field("--reuse", reuse[i], DS_CODE_MAX)) < 0)
+			return ds_cli_fail(cli, err);
 	if ((err = ds_cli_open_home(cli, &h)) < 0)
 		return ds_cli_fail(cli, err);
+	if (nreuse > 0 &&
+	    (err = ds_cli_archive_vopts(cli, trust, NULL, &vo, trust_buf, sizeof trust_buf)) < 0)
+		goto done;
 	/* Check the procedure before decoding scans: a typo costs nothing. */
 	if ((err = ds_catalog_procedure_get(h->catalog, proc_code, &proc)) < 0)
 		goto done;
@@ -87,12 +116,23 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		ds_catalog_rollback(h->catalog);
 		goto done;
 	}
+	/* Each earlier bundle is verified inside the transaction: a reference
+	 * that does not verify leaves no dossier behind. */
+	for (size_t i = 0; i < nreuse; i++) {
+		if ((err = ds_archive_reuse_attach(h, code, reuse[i], &vo, actor)) < 0) {
+			ds_catalog_rollback(h->catalog);
+			goto done;
+		}
+	}
 	if ((err = ds_catalog_commit(h->catalog)) < 0)
 		goto done;
 	ds_ingest_done(in);
 	char due[40];
 	fprintf(stderr, "dossier %s: %zu pages from %d files; due %s\n", code,
 		ds_ingest_page_count(in), argc - optind, ds_cli_time(h, dn.due_at, due, sizeof due));
+	for (size_t i = 0; i < nreuse; i++)
+		fprintf(stderr, "dossier %s reuses the sealed bundle of %s (verified)\n", code,
+			reuse[i]);
 	printf("%s\n", code);
 done:
 	ds_ingest_free(in);

@@ -40,8 +40,9 @@ static const char options_text[] =
 	"  --approver-cert FILE         default HOME/pki/approvers/USER.pem\n"
 	"  --pkcs11-module SO           the PKCS#11 module for a pkcs11: key\n"
 	"  --tsa URL                    RFC 3161 time-stamping authority (B-T, B-LT)\n"
-	"  --level L                    B-B, B-T or B-LT; default B-LT with --tsa and a CRL\n"
-	"                               at HOME/pki/crl.pem, B-T with --tsa, else B-B\n"
+	"  --level L                    B-B, B-T or B-LT; default B-LT when the issuer's CRL\n"
+	"                               is at HOME/pki/crl.pem (chain and CRL inside, and a\n"
+	"                               time-stamp with --tsa), else B-T with --tsa, else B-B\n"
 	"  --reseal                     seal a sealed dossier again (the earlier bundle is kept)\n"
 	"  --json                       print a JSON object; otherwise the bundle path is the\n"
 	"                               last line\n";
@@ -135,7 +136,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	if (level && strcmp(level, "B-B") != 0 && strcmp(level, "B-T") != 0 &&
 	    strcmp(level, "B-LT") != 0)
 		return ds_cli_failf(cli, DS_EXIT_USAGE, "--level must be B-B, B-T or B-LT");
-	if (level && strcmp(level, "B-B") != 0 && !tsa)
+	if (level && strcmp(level, "B-T") == 0 && !tsa)
 		return ds_cli_failf(cli, DS_EXIT_USAGE, "--level %s needs --tsa URL", level);
 	if (akey && strncmp(akey, "pkcs11:", 7) == 0 && !module)
 		return ds_cli_failf(cli, DS_EXIT_USAGE, "a pkcs11: key needs --pkcs11-module");
@@ -165,7 +166,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 					sizeof reason)) < 0)
 		goto fail;
 	if (!level)
-		level = tsa && exists(crl) ? "B-LT" : tsa ? "B-T" : "B-B";
+		level = exists(crl) ? "B-LT" : tsa ? "B-T" : "B-B";
 
 	struct ds_sign_opts so = {0};
 	so.level = strcmp(level, "B-LT") == 0 ? DS_CADES_B_LT

@@ -378,7 +378,7 @@ static int open_inbox(struct daemon *d)
 		.dir = d->s.inbox,
 		.remove_done = d->s.remove_done,
 		.max_attempts = (int)d->s.max_attempts,
-		.queue_ocr = d->s.ocr && dossierd_ocr_available(),
+		.queue_ocr = d->s.ocr,
 		.actor = ds_config_get(d->h->config, "daemon", "actor", "dossierd"),
 		.agency_id = ds_config_agency_id(d->h->config),
 		.utc_offset = ds_config_utc_offset(d->h->config),
@@ -536,7 +536,7 @@ static int run(struct daemon *d)
 	ds_cli_log(DS_LOG_NOTICE, "watching %s (%s%s), OCR %s", d->s.inbox,
 		   d->once ? "once" : d->w.ifd >= 0 ? "inotify" : "polling",
 		   d->s.remove_done ? ", ingested files removed" : "",
-		   !d->s.ocr ? "off" : dossierd_ocr_available() ? "on" : "not built in");
+		   d->s.ocr ? "on" : "off");
 	worker_state(d, "idle", NULL);
 	list_folder(&d->w);
 

@@ -8,7 +8,6 @@
 struct dossierd_ocr;
 
 /* Whether this build has OCR (include/dossier/ocr.h). */
-int dossierd_ocr_available(void);
 
 /* Starts the workers when `enabled` (else *out is a handle that does
  * nothing). `once`: stop when the queue is empty after finish(). Running

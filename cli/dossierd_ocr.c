@@ -2,7 +2,7 @@
  * per dossier that got pages) and runs them through the OCR worker pool
  * (ds_ocr_run, N threads each with its own Tesseract). The thread has its
  * own home handle (catalog connection, store, config), reopened after a
- * reload. Without OCR in the build the jobs stay queued. */
+ * reload. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -16,11 +16,8 @@
 #include "dossier/error.h"
 #include "dossier/fs.h"
 
-#if __has_include("dossier/ocr.h") && __has_include("cli_ocr.h")
-#define HAVE_OCR 1
 #include "cli_ocr.h"
 #include "dossier/ocr.h"
-#endif
 
 struct dossierd_ocr {
 	pthread_t th;
@@ -32,16 +29,6 @@ struct dossierd_ocr {
 	int wake, stop, drain, generation;
 };
 
-int dossierd_ocr_available(void)
-{
-#ifdef HAVE_OCR
-	return 1;
-#else
-	return 0;
-#endif
-}
-
-#ifdef HAVE_OCR
 static void set_worker(ds_home *h, const char *state, const char *job)
 {
 	struct ds_worker w;
@@ -139,7 +126,6 @@ static void *thread_main(void *arg)
 	ds_home_free(h); /* the worker rows are cleared by the main thread */
 	return NULL;
 }
-#endif
 
 int dossierd_ocr_start(struct dossierd_ocr **out, ds_home *h, int enabled, int jobs, int once)
 {
@@ -155,7 +141,6 @@ int dossierd_ocr_start(struct dossierd_ocr **out, ds_home *h, int enabled, int j
 	o->wake = 1; /* jobs left by the last run */
 	memcpy(o->root, h->root, sizeof(o->root) < sizeof(h->root) ? sizeof(o->root) : sizeof(h->root));
 	o->root[sizeof(o->root) - 1] = 0;
-#ifdef HAVE_OCR
 	{
 		size_t n = 0;
 		int err;
@@ -172,7 +157,6 @@ int dossierd_ocr_start(struct dossierd_ocr **out, ds_home *h, int enabled, int j
 		}
 		o->started = 1;
 	}
-#endif
 	*out = o;
 	return 0;
 }

@@ -921,7 +921,8 @@ int ds_catalog_blob_refs(ds_catalog *c, char (**out)[65], size_t *n)
 		"SELECT sha256 FROM files UNION SELECT sha256 FROM pages "
 		"UNION SELECT clean_sha256 FROM pages WHERE clean_sha256 IS NOT NULL "
 		"UNION SELECT text_sha256 FROM pages WHERE text_sha256 IS NOT NULL "
-		"UNION SELECT hocr_sha256 FROM pages WHERE hocr_sha256 IS NOT NULL");
+		"UNION SELECT hocr_sha256 FROM pages WHERE hocr_sha256 IS NOT NULL "
+		"UNION SELECT sha256 FROM dossier_pdf");
 	if (err < 0)
 		return err;
 	err = collect(c, st, sizeof **out, (void **)out, n, fill_hex);

@@ -176,10 +176,11 @@ int ds_catalog_bundle_list(ds_catalog *c, const char *code, struct ds_bundle_row
 {
 	sqlite3_stmt *st = NULL;
 	int err = ds_catalog__prepare(c, &st, "SELECT " BUNDLE_COLUMNS
-					      "WHERE d.code = ? ORDER BY b.version");
+					      "WHERE ?1 IS NULL OR d.code = ?1 ORDER BY d.code, b.version");
 	if (err < 0)
 		return err;
-	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	if (code)
+		sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
 	err = rows(c, st, sizeof **out, (void **)out, n, fill_bundle);
 	sqlite3_finalize(st);
 	return err;

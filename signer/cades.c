@@ -105,8 +105,11 @@ int ds_cades_sign(ds_signer *s, const unsigned char *data, size_t len,
 		return ds_error_set(DS_ETOOBIG, "data to sign too large");
 	if (opts->level != DS_CADES_B_B && opts->level != DS_CADES_B_T && opts->level != DS_CADES_B_LT)
 		return ds_error_set(DS_EINVALID, "unknown CAdES level");
-	if (opts->level != DS_CADES_B_B && (!opts->tsa_url || !*opts->tsa_url))
-		return ds_error_set(DS_EINVALID, "CAdES B-T and B-LT need a TSA URL (--tsa)");
+	/* B-LT without a TSA (the seal's default when the issuer's CRL is known)
+	 * carries the chain and the CRL but no time-stamp. */
+	int stamp = opts->tsa_url && *opts->tsa_url;
+	if (opts->level == DS_CADES_B_T && !stamp)
+		return ds_error_set(DS_EINVALID, "CAdES B-T needs a TSA URL (--tsa)");
 
 	cms = CMS_sign(NULL, NULL, NULL, NULL, flags);
 	if (!cms) {
@@ -135,7 +138,7 @@ int ds_cades_sign(ds_signer *s, const unsigned char *data, size_t len,
 		err = ds_error_set_openssl(DS_ECRYPTO, "signing");
 		goto done;
 	}
-	if (opts->level >= DS_CADES_B_T) {
+	if (opts->level >= DS_CADES_B_T && stamp) {
 		ASN1_OCTET_STRING *sig = CMS_SignerInfo_get0_signature(si);
 		const char *trust = opts->tsa_ca_pem_path ? opts->tsa_ca_pem_path : opts->chain_pem_path;
 		if ((err = ds_signer__tsa_stamp(opts->tsa_url, trust, ASN1_STRING_get0_data(sig),

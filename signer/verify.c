@@ -370,9 +370,11 @@ int ds_cades_verify(const unsigned char *p7s, size_t p7s_len, const unsigned cha
 	for (int i = 0; extra && i < sk_X509_CRL_num(extra); i++)
 		if (X509_CRL_up_ref(sk_X509_CRL_value(extra, i)))
 			sk_X509_CRL_push(crls, sk_X509_CRL_value(extra, i));
-	int n = snprintf(r->level, sizeof r->level, "%s", !ts_ok && r->timestamp_time == 0 &&
-			 CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, -1) < 0
-			 ? "B-B" : is_lt ? "B-LT" : "B-T");
+	/* B-LT: revocation data inside (with or without a time-stamp; without
+	 * one it proves nothing about the signing time) */
+	int has_ts = ts_ok || r->timestamp_time != 0 ||
+		     CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, -1) >= 0;
+	int n = snprintf(r->level, sizeof r->level, "%s", is_lt ? "B-LT" : has_ts ? "B-T" : "B-B");
 	(void)n;
 
 	/* chain to a trusted root; times are judged below */

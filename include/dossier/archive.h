@@ -221,6 +221,14 @@ int ds_archive_seal(struct ds_home *h, const struct ds_archive_seal_opts *o,
 int ds_archive_reuse_attach(struct ds_home *h, const char *code, const char *source_code,
 			    const struct ds_bundle_verify_opts *vopts, const char *actor);
 
+/* `dossier check`, archive part (archive/check.c): each recorded bundle is
+ * on disk with its recorded SHA-256 (else LOSS / CORRUPT) and has its seal
+ * log leaf; .asice files no row names and temp files of an interrupted seal
+ * are LEFTOVERs (only the temp files are removed with remove_leftovers).
+ * Findings go to o->on_finding; returns < 0 only when it could not run. */
+struct ds_check_opts;
+int ds_archive_check(struct ds_home *h, const struct ds_check_opts *o, size_t *nfindings);
+
 #ifdef __cplusplus
 }
 #endif

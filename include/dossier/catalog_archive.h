@@ -37,7 +37,8 @@ int ds_catalog_bundle_add(ds_catalog *c, const struct ds_bundle_row *b, int *ver
 /* The latest (not superseded) bundle of a dossier; DS_ENOTFOUND if none. */
 int ds_catalog_bundle_latest(ds_catalog *c, const char *code, struct ds_bundle_row *out);
 
-/* Every version of a dossier's bundle, oldest first. *out malloc'd. */
+/* Every version of a dossier's bundle, oldest first (code NULL: of every
+ * dossier, by code). *out malloc'd. */
 int ds_catalog_bundle_list(ds_catalog *c, const char *code, struct ds_bundle_row **out,
 			   size_t *n);
 

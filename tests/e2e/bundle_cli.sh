@@ -26,7 +26,7 @@ code=$("$D" intake --procedure 1.004227 --applicant-id 1 --applicant-name "Lê V
 expect_fail 77 "$D" seal "$code" --seal STNMT-1 --approver an --approver-passphrase-file "$T/pp"
 B=$("$D" seal "$code" --seal STNMT-1 --approver an --approver-passphrase-file "$T/ap" | tail -n 1)
 "$D" verify --json "$B" > "$T/v.json" || { cat "$T/v.json"; fail verify; }
-[ "$(json_get "$T/v.json" 'd[0]["signatures"][0]["level"]')" = B-B ] || fail "level"
+[ "$(json_get "$T/v.json" 'd[0]["signatures"][0]["level"]')" = B-LT ] || fail "level: the demo PKI's CRL makes B-LT the default"
 ok "seal with the demo PKI (a wrong passphrase refused), verify TOTAL_PASSED"
 
 "$D" log checkpoint --passphrase-file "$T/pp" -o "$T/cp" >/dev/null

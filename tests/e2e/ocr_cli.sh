@@ -7,7 +7,7 @@
 set -eu
 : "${DOSSIER:?}" "${DS_MKSCAN:?}"
 for t in python3 sqlite3 pdfinfo; do
-	command -v $t >/dev/null || { echo "skip: $t not installed"; exit 77; }
+	command -v $t >/dev/null || { echo "skip: $t not installed"; exit 99; }
 done
 T=$(mktemp -d "${TMPDIR:-/tmp}/ocr-cli.XXXXXX")
 trap 'rm -rf "$T"' EXIT

@@ -16,9 +16,9 @@ set -eu
 CER="$DS_BUILD_DIR/tests/ocr/ds-cer"
 C="$DS_CORPUS"
 for t in tesseract pdftoppm pdfinfo sqlite3 python3; do
-	command -v $t >/dev/null || { echo "skip: $t not installed"; exit 77; }
+	command -v $t >/dev/null || { echo "skip: $t not installed"; exit 99; }
 done
-[ -f "$C/tesseract-test/phototest.tif" ] || { echo "skip: corpus not at $C"; exit 77; }
+[ -f "$C/tesseract-test/phototest.tif" ] || { echo "skip: corpus not at $C"; exit 99; }
 T=$(mktemp -d "${TMPDIR:-/tmp}/ocr-quality.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 export DOSSIER_HOME="$T/home" OMP_THREAD_LIMIT=1

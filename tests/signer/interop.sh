@@ -11,7 +11,7 @@ TSA=$DS_BUILD_DIR/tests/signer/ds_tsa_server
 for t in certtool cmsutil certutil openssl; do
 	if ! command -v $t >/dev/null 2>&1; then
 		echo "SKIP: $t not installed (scripts/deps.txt lists it)"
-		exit 77
+		exit 99
 	fi
 done
 

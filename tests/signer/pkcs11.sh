@@ -10,12 +10,12 @@ MOD=/usr/lib/softhsm/libsofthsm2.so
 for t in softhsm2-util pkcs11-tool openssl; do
 	if ! command -v $t >/dev/null 2>&1; then
 		echo "SKIP: $t not installed (scripts/deps.txt lists softhsm2, opensc)"
-		exit 77
+		exit 99
 	fi
 done
 if [ ! -r "$MOD" ]; then
 	echo "SKIP: $MOD missing (package softhsm2)"
-	exit 77
+	exit 99
 fi
 
 T=$(mktemp -d /tmp/ds-p11-XXXXXX)

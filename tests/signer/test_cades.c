@@ -357,6 +357,23 @@ static void test_revoked_and_lt(void **state)
 	assert_string_equal(r.level, "B-LT");
 	assert_string_equal(outcome(&r, "revocation"), "PASSED");
 
+	/* without a TSA: B-T is refused, B-LT carries the chain and the CRL
+	 * but no time-stamp (the seal's default when the CRL is known) */
+	unsigned char *nt = NULL;
+	size_t ntlen = 0;
+	struct ds_sign_opts t0 = {.level = DS_CADES_B_T};
+	assert_int_equal(ds_cades_sign(s, manifest, sizeof manifest - 1, &t0, &nt, &ntlen),
+			 DS_EINVALID);
+	struct ds_sign_opts lt0 = {.level = DS_CADES_B_LT, .crl_pem_path = P("pki/crl0.pem"),
+				   .chain_pem_path = P("pki/root.pem")};
+	sign(s, &lt0, &nt, &ntlen);
+	verify(nt, ntlen, manifest, sizeof manifest - 1, P("pki/root.pem"), NULL, 0, &r);
+	expect(&r, DS_TOTAL_PASSED, "");
+	assert_string_equal(r.level, "B-LT");
+	assert_string_equal(outcome(&r, "revocation"), "PASSED");
+	assert_int_equal(r.timestamp_time, 0);
+	free(nt);
+
 	/* revoked an hour ago; a B-B signature claiming to be from now */
 	struct ds_revoked rv = {.revoked_at = now - 3600, .reason = 1};
 	memcpy(rv.serial, serial, sizeof serial);
