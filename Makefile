@@ -37,12 +37,13 @@ CRASH_TRIALS ?= 200
 crash: build-san
 	cd $(SAN_BUILD) && DS_CRASH_TRIALS=$(CRASH_TRIALS) ctest -R e2e_daemon_crash --output-on-failure --timeout 3600
 
-# Each libFuzzer target for FUZZ_SECONDS (clang, ASan+UBSan); new crashes
+# Each libFuzzer target (or those in FUZZ_TARGETS) for FUZZ_SECONDS (clang,
+# ASan+UBSan); new crashes
 # land in $(FUZZ_BUILD)/crashes/<target>/.
 fuzz: deps
 	CC=clang cmake -S . -B $(FUZZ_BUILD) -DDS_SANITIZE=ON -DDS_FUZZ=ON >/dev/null
 	cmake --build $(FUZZ_BUILD) -j$(JOBS)
-	sh scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+	sh scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # ThreadSanitizer on the daemon tests (label daemon), valgrind memcheck on
 # the end-to-end tests except those labelled ocr (Tesseract is ~34x slower

@@ -1,14 +1,19 @@
 #!/bin/sh
-# Runs every libFuzzer target in BUILD/tests/fuzz for SECONDS each, starting
-# from a copy of its committed seed corpus. Crashes are kept and reported.
+# Runs every libFuzzer target in BUILD/tests/fuzz for SECONDS each (or only
+# the targets named after SECONDS), starting from a copy of its committed
+# seed corpus. Crashes are kept and reported.
+#   sh scripts/fuzz.sh BUILD [SECONDS [TARGET…]]
 set -eu
 build=$1
 seconds=${2:-300}
+shift; [ $# -gt 0 ] && shift
+only=" $* "
 here=$(cd "$(dirname "$0")/.." && pwd)
 status=0
 for bin in "$build"/tests/fuzz/*_fuzzer; do
 	[ -x "$bin" ] || continue
 	name=$(basename "$bin" _fuzzer)
+	[ "$only" = "  " ] || case "$only" in *" $name "*) ;; *) continue ;; esac
 	work="$build/fuzz-work/$name"
 	crashes="$build/crashes/$name"
 	mkdir -p "$work" "$crashes"

@@ -7,16 +7,7 @@ SETUP="$DS_BUILD_DIR/tests/archive/ds_archive_setup"
 "$D" pki --help >/dev/null 2>&1 || fail "no dossier pki command"
 "$D" log --help >/dev/null 2>&1 || fail "no dossier log command"
 
-umask 077
-printf 'pki passphrase for the test\n' > "$T/pp"
-printf 'approver passphrase\n' > "$T/ap"
-"$D" init >/dev/null
-"$D" department add STNMT --name "Sở Tài nguyên và Môi trường" >/dev/null
-"$D" procedure add 1.004227 --name "Đăng ký biến động đất đai" --department STNMT --days 15 >/dev/null
-"$D" pki init --name "UBND tỉnh Bắc Ninh (test)" --passphrase-file "$T/pp" >/dev/null
-"$D" pki issue seal STNMT --seal-id STNMT-1 --passphrase-file "$T/pp" >/dev/null
-"$D" pki issue approver an --department STNMT --passphrase-file "$T/ap" --ca-passphrase-file "$T/pp" >/dev/null
-"$D" approver add an --cert "$DOSSIER_HOME/pki/approvers/an.pem" --seal STNMT-1 >/dev/null
+demo_pki an
 ok "pki init, seal and approver issued, approver listed"
 
 echo "Trang hồ sơ." > "$T/text"

@@ -13,16 +13,7 @@ for t in python3 unzip pdfinfo; do
 done
 ndossiers() { "$D" list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 
-umask 077
-printf 'root passphrase for the test\n' > "$T/pp"
-printf 'approver passphrase\n' > "$T/ap"
-"$D" init >/dev/null
-"$D" department add STNMT --name "Sở Tài nguyên và Môi trường" >/dev/null
-"$D" procedure add 1.004227 --name "Đăng ký biến động đất đai" --department STNMT --days 15 >/dev/null
-"$D" pki init --name "UBND tỉnh Bắc Ninh (test)" --passphrase-file "$T/pp" >/dev/null
-"$D" pki issue seal STNMT --seal-id STNMT-1 --passphrase-file "$T/pp" >/dev/null
-"$D" pki issue approver lan --department STNMT --passphrase-file "$T/ap" --ca-passphrase-file "$T/pp" >/dev/null
-"$D" approver add lan --cert "$DOSSIER_HOME/pki/approvers/lan.pem" --seal STNMT-1 >/dev/null
+demo_pki lan
 
 "$MK" -o "$T/don.tif" --pages 2 --text "ĐƠN ĐĂNG KÝ BIẾN ĐỘNG ĐẤT ĐAI
 Kính gửi: Văn phòng đăng ký đất đai tỉnh Bắc Ninh.
