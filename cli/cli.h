@@ -59,6 +59,12 @@ int ds_cli_open_home(struct ds_cli *cli, ds_home **out);
 /* The actor: --actor if given, else the login name, else the uid. */
 const char *ds_cli_actor(const char *opt_actor);
 
+/* OpenMP in Debian's Tesseract reads OMP_THREAD_LIMIT when the library
+ * loads, before main(); setting it later has no effect. dossier and dossierd
+ * call this first: unless it is set, it sets OMP_THREAD_LIMIT=1 and
+ * re-executes the program, so that each OCR worker stays single-threaded. */
+void ds_cli_omp_thread_limit(char **argv);
+
 /* Resets getopt for a subcommand (GNU permutes, so options may follow
  * operands). */
 void ds_cli_getopt_reset(void);

@@ -139,8 +139,9 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		       st.pages_already, st.dossiers_digitized);
 	}
 	if (st.pages_failed > 0 || st.dossiers_incomplete > 0) {
-		fprintf(stderr, "dossier ocr: %zu pages failed, %zu dossiers not digitized "
-			"(see `dossier show CODE`)\n", st.pages_failed, st.dossiers_incomplete);
+		fprintf(stderr, "dossier ocr: %zu pages failed, %zu dossiers not digitized (%s)\n",
+			st.pages_failed, st.dossiers_incomplete,
+			st.last_error[0] ? st.last_error : "see `dossier show CODE`");
 		if (rc == 0)
 			rc = DS_EXIT_FAIL;
 	}

@@ -622,6 +622,7 @@ int main(int argc, char **argv)
 	int c, rc;
 	int64_t t;
 
+	ds_cli_omp_thread_limit(argv);
 	memset(&d, 0, sizeof(d));
 	d.lock_fd = -1;
 	d.w.ifd = -1;

@@ -19,25 +19,12 @@ static void usage_all(FILE *f)
 	fprintf(f, "\n`dossier COMMAND --help` shows a command's options; see dossier(1).\n");
 }
 
-/* OpenMP in Debian's Tesseract reads OMP_THREAD_LIMIT when the library
- * loads, before main(); setting it later has no effect. Re-execute once with
- * it set so each OCR worker stays single-threaded. */
-static void ensure_omp_thread_limit(char **argv)
-{
-	if (getenv("OMP_THREAD_LIMIT") != NULL)
-		return;
-	if (setenv("OMP_THREAD_LIMIT", "1", 1) != 0)
-		return;
-	execv("/proc/self/exe", argv);
-	/* exec failed: carry on, only slower */
-}
-
 int main(int argc, char **argv)
 {
 	struct ds_cli cli = {0};
 	int i = 1;
 
-	ensure_omp_thread_limit(argv);
+	ds_cli_omp_thread_limit(argv);
 	const char *fixed = getenv("DOSSIER_NOW"); /* tests: a fixed clock, RFC 3339 */
 	int64_t t;
 	if (fixed && ds_time_parse(fixed, &t) == 0)

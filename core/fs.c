@@ -350,7 +350,10 @@ int ds_fault(const char *point)
 {
 	if (!fault_point[0] || strcmp(point, fault_point) != 0)
 		return 0;
-	return __atomic_add_fetch(&fault_count, 1, __ATOMIC_SEQ_CST) == fault_at;
+	if (__atomic_add_fetch(&fault_count, 1, __ATOMIC_SEQ_CST) != fault_at)
+		return 0;
+	errno = EIO; /* what a failed fsync reports; a write fault sets ENOSPC */
+	return 1;
 }
 
 int ds_text_valid(const char *s, size_t len)

@@ -81,20 +81,18 @@ static void dossier_close(struct run *r, struct dossier_run *d)
 		if (ds_fmt(path, sizeof path, "%s.pdf", d->pdf_base) == 0)
 			unlink(path);
 	}
-	if (err < 0) {
-		d->failed = 1;
-		r->stats->dossiers_incomplete++;
+	if (err == 0 && d->failed)
+		err = ds_error_set(DS_ERROR, "a page failed (see `dossier show %s`)", d->code);
+	if (err == 0 && (err = ds_catalog_ocr_index_meta(r->cat, d->code)) == 0 &&
+	    (err = ds_catalog_ocr_finish(r->cat, d->code, r->opt->actor, &moved)) == 0) {
+		if (moved)
+			r->stats->dossiers_digitized++;
 		return;
 	}
-	if (d->failed) {
-		r->stats->dossiers_incomplete++;
-		return;
-	}
-	if (ds_catalog_ocr_index_meta(r->cat, d->code) == 0 &&
-	    ds_catalog_ocr_finish(r->cat, d->code, r->opt->actor, &moved) == 0 && moved)
-		r->stats->dossiers_digitized++;
-	else
-		r->stats->dossiers_incomplete++;
+	d->failed = 1;
+	r->stats->dossiers_incomplete++;
+	ds_fmt(r->stats->last_error, sizeof r->stats->last_error, "%s: %s", d->code,
+	       ds_error_last()); /* truncation is fine here */
 }
 
 static void record_failure(struct run *r, struct job *j, const char *why)

@@ -113,6 +113,7 @@ struct ds_ocr_run_stats {
 	size_t pages_already;   /* done before this run (resumed) */
 	size_t dossiers_digitized;
 	size_t dossiers_incomplete; /* with a failed page: not digitized */
+	char last_error[512];   /* "CODE: reason" of the last dossier left incomplete */
 };
 
 /* OCRs the pages of the given dossiers that are not finished: decode, clean

@@ -2,10 +2,11 @@
 # Crash consistency of sealing: `dossier seal` killed with SIGKILL at random
 # moments, and a failed fsync injected. Afterwards the dossier is either
 # digitized with no bundle recorded, or sealed with a recorded bundle that
-# verifies; a later seal always succeeds; every recorded bundle verifies.
+# verifies, and `dossier check` finds nothing lost or corrupt; a later seal
+# always succeeds; every recorded bundle verifies.
 . "$(dirname "$0")/lib.sh"
 SETUP="$DS_BUILD_DIR/tests/archive/ds_archive_setup"
-trials=${CRASH_TRIALS:-4}
+trials=${CRASH_TRIALS_SEAL:-6} # `make crash` runs more
 
 "$D" init >/dev/null
 "$D" department add STNMT --name "Sở Tài nguyên và Môi trường" >/dev/null
@@ -20,6 +21,7 @@ code=$("$D" intake --procedure 1.004227 --applicant-id 1 --applicant-name "A" "$
 
 state() { "$D" show "$code" --json > "$T/s.json" && json_get "$T/s.json" 'd["state"]'; }
 consistent() {
+	"$D" check --json > "$T/check.json" || { cat "$T/check.json" >&2; fail "$1: dossier check found loss or corruption"; }
 	st=$(state)
 	if "$D" export "$code" "$T/e.asice" >/dev/null 2>&1; then
 		[ "$st" = sealed ] || fail "$1: a bundle is recorded but the dossier is $st"

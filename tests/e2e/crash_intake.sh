@@ -2,9 +2,9 @@
 # Crash consistency of intake: kill -9 at random points, a full disk and
 # failed fsyncs injected; after each, `dossier check` must find nothing lost
 # or corrupt and every dossier must be whole (all its pages or none).
-# CRASH_TRIALS (default 25 here; `make crash` runs more) kill trials.
+# CRASH_TRIALS_INTAKE (default 25 here; `make crash` runs more) kill trials.
 . "$(dirname "$0")/lib.sh"
-trials=${CRASH_TRIALS:-25}
+trials=${CRASH_TRIALS_INTAKE:-25}
 
 "$D" init >/dev/null
 "$D" department add TP --name "Sở Tư pháp" >/dev/null

@@ -25,9 +25,17 @@ exists() { [ -e "$1" ]; }
 gone() { ! kill -0 "$1" 2>/dev/null; }
 
 mkdir -p "$IN"
-"$DOSSIERD" 2>"$T/log" &
+# started without OMP_THREAD_LIMIT, it re-executes itself with it set to 1
+# (not checked through the valgrind wrapper script)
+native=0
+[ "$(head -c 4 "$DOSSIERD" | od -An -c | tr -d ' ')" = '177ELF' ] && native=1
+if [ $native = 1 ]; then env -u OMP_THREAD_LIMIT "$DOSSIERD" 2>"$T/log" & else "$DOSSIERD" 2>"$T/log" & fi
 pid=$!
 wait_for grep -q "watching .*(inotify)" "$T/log" || { cat "$T/log"; fail "daemon did not start"; }
+if [ $native = 1 ]; then
+	tr '\0' '\n' < "/proc/$pid/environ" | grep -qx OMP_THREAD_LIMIT=1 || fail "dossierd runs without OMP_THREAD_LIMIT=1"
+	ok "dossierd re-executed itself with OMP_THREAD_LIMIT=1"
+fi
 
 # written in place (close after write) and moved in
 cp "$T/p.tif" "$IN/${c}_a.tif"
