@@ -4,6 +4,8 @@
  *
  * The approver signs with their own key and the department's seal is
  * applied, each over its own ASiCManifest; the seal policy decides first. */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include <openssl/crypto.h>
 
 #include "cli.h"
+#include "cli_secret.h"
 #include "dossier/archive.h"
 #include "dossier/catalog_signer.h"
 #include "dossier/clock.h"
@@ -27,13 +30,17 @@ const struct ds_cmd ds_cmd_seal = {
 	.name = "seal",
 	.usage = "CODE --seal SEAL_ID --approver USER --approver-passphrase-file FILE "
 		 "[--approver-key FILE|PKCS11-URI] [--approver-cert FILE] [--pkcs11-module SO] "
-		 "[--tsa URL] [--level B-B|B-T|B-LT] [--reseal] [--actor NAME] [--json]",
+		 "[--tsa URL] [--level B-B|B-T|B-LT] [--seal-passphrase-fd N] [--reseal] [--actor NAME] "
+		 "[--json]",
 	.summary = "seal a digitized dossier: approver's signature + department seal, ASiC-E bundle",
 	.run = run,
 };
 
 static const char options_text[] =
 	"  --seal ID                    the department seal to apply (dossier seal-key list)\n"
+	"  --seal-passphrase-fd N       the seal's passphrase or PIN from descriptor N, for a\n"
+	"                               seal registered with --passphrase-fd (its secret is\n"
+	"                               then not recorded); else the terminal is asked\n"
 	"  --approver USER              the approver; must be listed for the seal\n"
 	"  --approver-passphrase-file F the approver key's passphrase (or PIN), first line\n"
 	"  --approver-key FILE|URI      default HOME/pki/approvers/USER.key; pkcs11:… for a token\n"
@@ -64,16 +71,22 @@ static int exists(const char *p)
 	return p && access(p, R_OK) == 0;
 }
 
-static int load_seal(ds_home *h, const struct ds_seal *seal, ds_signer **out)
+/* The seal's secret: the file recorded with the seal, else --seal-passphrase-fd,
+ * else the terminal (no echo). */
+static int load_seal(ds_home *h, const struct ds_seal *seal, int seal_fd, ds_signer **out)
 {
-	char secret[1024];
+	char secret[DS_SECRET_MAX];
 	size_t slen = 0;
 	int err = 0;
 	if (seal->secret_path[0]) {
 		if ((err = ds_cli_read_secret(seal->secret_path, secret, sizeof secret)) < 0)
 			return err;
-		slen = strlen(secret);
+	} else {
+		struct ds_cli_secret src = {.file = NULL, .fd = seal_fd};
+		if ((err = ds_cli_secret_get(&src, "seal passphrase or PIN", secret, sizeof secret)) < 0)
+			return err;
 	}
+	slen = strlen(secret);
 	if (strcmp(seal->store, "file") == 0)
 		err = ds_signer_load_file(out, seal->key_path, seal->cert_path, secret, slen);
 	else if (strcmp(seal->store, "pkcs12") == 0)
@@ -100,13 +113,14 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 					     {"tsa", required_argument, NULL, 'T'},
 					     {"level", required_argument, NULL, 'L'},
 					     {"reseal", no_argument, NULL, 'r'},
+					     {"seal-passphrase-fd", required_argument, NULL, 'F'},
 					     {"actor", required_argument, NULL, 'A'},
 					     {"json", no_argument, NULL, 'j'},
 					     {"help", no_argument, NULL, 'h'},
 					     {0}};
 	const char *seal_id = NULL, *user = NULL, *passfile = NULL, *akey = NULL, *acert = NULL;
 	const char *module = NULL, *tsa = NULL, *level = NULL, *actor = NULL;
-	int c, json = 0, reseal = 0, err = 0, rc = 0;
+	int c, json = 0, reseal = 0, err = 0, rc = 0, seal_fd = -1;
 	ds_home *h = NULL;
 	ds_signer *seal_signer = NULL, *appr_signer = NULL;
 	struct ds_seal seal;
@@ -124,6 +138,15 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		case 'T': tsa = optarg; break;
 		case 'L': level = optarg; break;
 		case 'r': reseal = 1; break;
+		case 'F': {
+			char *end;
+			errno = 0;
+			long v = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || v < 0 || v > INT_MAX)
+				return ds_cli_failf(cli, DS_EXIT_USAGE, "--seal-passphrase-fd: a descriptor");
+			seal_fd = (int)v;
+			break;
+		}
 		case 'A': actor = optarg; break;
 		case 'j': json = 1; break;
 		case 'h': return ds_cli_help(&ds_cmd_seal, options_text);
@@ -180,7 +203,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		err = ds_error_set(DS_ENOTFOUND, "%s: B-LT needs the issuer's CRL", crl);
 		goto fail;
 	}
-	if ((err = load_seal(h, &seal, &seal_signer)) < 0)
+	if ((err = load_seal(h, &seal, seal_fd, &seal_signer)) < 0)
 		goto fail;
 	if ((err = ds_cli_read_secret(passfile, pass, sizeof pass)) < 0)
 		goto fail;

@@ -1,5 +1,6 @@
 /* The home folder's layout. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -26,9 +27,15 @@ int ds_home_init(const char *root)
 	ds_config *cfg = NULL;
 
 	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
-		if ((err = ds_path_join(path, sizeof path, root, dirs[i].rel)) < 0 ||
-		    (err = ds_mkdirs(path, dirs[i].mode)) < 0)
+		if ((err = ds_path_join(path, sizeof path, root, dirs[i].rel)) < 0)
 			return err;
+		int existed = access(path, F_OK) == 0;
+		if ((err = ds_mkdirs(path, dirs[i].mode)) < 0)
+			return err;
+		/* the umask must not take the scanners' group write on inbox/; an
+		 * existing folder keeps what the operator gave it */
+		if (!existed && chmod(path, dirs[i].mode) != 0)
+			return ds_error_set_errno(DS_EIO, errno, "%s: chmod", path);
 	}
 	/* pki/ keeps keys: make sure it is private even if it existed. */
 	if ((err = ds_path_join(path, sizeof path, root, "pki")) < 0)
@@ -50,10 +57,15 @@ int ds_home_init(const char *root)
 	    (err = ds_store_open(&s, path, 1)) < 0)
 		return err;
 	ds_store_free(s);
-	if ((err = ds_path_join(path, sizeof path, root, "catalog.db")) < 0 ||
-	    (err = ds_catalog_open(&c, path, 1)) < 0)
+	if ((err = ds_path_join(path, sizeof path, root, "catalog.db")) < 0)
+		return err;
+	int existed = access(path, F_OK) == 0;
+	if ((err = ds_catalog_open(&c, path, 1)) < 0)
 		return err;
 	ds_catalog_free(c);
+	/* the catalog holds citizens' ID numbers: not for other users */
+	if (!existed && chmod(path, 0640) != 0)
+		return ds_error_set_errno(DS_EIO, errno, "%s: chmod", path);
 	return 0;
 }
 
@@ -71,6 +83,12 @@ int ds_home_open(ds_home **out, const char *root)
 		return ds_error_set(DS_ENOTFOUND,
 				    "%s: not a dossier home (no catalog.db); run `dossier --home %s init`",
 				    root, root);
+	/* Absolute, so that paths recorded from it (seal key files…) hold
+	 * whatever the working folder of a later command. */
+	char abs[PATH_MAX];
+	if (!realpath(root, abs))
+		return ds_error_set_errno(DS_EIO, errno, "%s", root);
+	root = abs;
 	h = calloc(1, sizeof *h);
 	if (!h)
 		return ds_error_set(DS_ENOMEM, "out of memory");

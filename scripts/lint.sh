@@ -4,6 +4,7 @@
 set -eu
 build=${1:-build}
 cd "$(dirname "$0")/.."
+command -v clang-tidy >/dev/null || { echo "lint: clang-tidy is not installed (make deps)" >&2; exit 1; }
 [ -f "$build/compile_commands.json" ] || { echo "lint: run cmake first ($build)" >&2; exit 1; }
 files=$(git ls-files 'core/*.c' 'scanner/*.c' 'ocr/*.c' 'signer/*.c' 'archive/*.c' 'cli/*.c')
 status=0

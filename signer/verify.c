@@ -110,7 +110,7 @@ static int check_timestamp(struct ds_cades_report *r, CMS_SignerInfo *si,
 
 	*ts_ok = 0;
 	if (idx < 0) {
-		check(r, "timestamp", "NOT_CHECKED", "no signature time-stamp (B-B)");
+		check(r, "timestamp", "NOT_CHECKED", "no signature time-stamp");
 		return 0;
 	}
 	X509_ATTRIBUTE *a = CMS_unsigned_get_attr(si, idx);

@@ -27,3 +27,26 @@ mkdir "$T/auditor" && cp "$B" "$DOSSIER_HOME/pki/root.pem" "$DOSSIER_HOME/pki/lo
 	--checkpoint cp --proof proof "$(basename "$B")" --json > v.json ) || { cat "$T/auditor/v.json"; fail "auditor verify"; }
 [ "$(json_get "$T/auditor/v.json" '[c["outcome"] for c in d[0]["checks"] if c["name"] == "seal_log"]')" = "['PASSED']" ] || fail "seal log"
 ok "an auditor with the bundle, root.pem, log.pub, a checkpoint and a proof verifies offline"
+
+# a seal whose passphrase came from a descriptor is not recorded: `dossier
+# seal` takes it with --seal-passphrase-fd (without it and without a
+# terminal: refused, nothing written)
+"$D" pki issue seal STNMT --seal-id STNMT-2 --passphrase-fd 3 --ca-passphrase-file "$T/pp" 3<"$T/pp" >/dev/null
+"$D" approver add an --cert "$DOSSIER_HOME/pki/approvers/an.pem" --seal STNMT-2 >/dev/null
+code2=$("$D" intake --procedure 1.004227 --applicant-id 2 --applicant-name "Lê Văn D" "$T/a.tif" 2>/dev/null | tail -n 1)
+"$SETUP" --digitize "$DOSSIER_HOME" "$code2"
+set +e
+"$D" seal "$code2" --seal STNMT-2 --approver an --approver-passphrase-file "$T/ap" </dev/null >/dev/null 2>"$T/err"
+rc=$?
+set -e
+[ "$rc" != 0 ] || fail "sealing without the seal's passphrase succeeded"
+[ "$("$D" show --json "$code2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')" = digitized ] || fail "state after the refusal"
+B2=$("$D" seal "$code2" --seal STNMT-2 --approver an --approver-passphrase-file "$T/ap" --seal-passphrase-fd 3 3<"$T/pp" | tail -n 1)
+"$D" verify "$B2" >/dev/null || fail "verify the bundle sealed with --seal-passphrase-fd"
+ok "a seal registered with --passphrase-fd seals with --seal-passphrase-fd; without it, refused"
+
+# a seal issued with a relative home records absolute paths: usable from anywhere
+( cd "$DOSSIER_HOME" && "$D" --home . pki issue seal STNMT --seal-id STNMT-3 --passphrase-file "$T/pp" >/dev/null )
+"$D" seal-key list | grep "STNMT-3" | grep -q " $DOSSIER_HOME/pki/seals/STNMT-3.key" ||
+	{ "$D" seal-key list; fail "a relative home recorded a relative key path"; }
+ok "paths recorded under a relative --home are absolute"

@@ -4,8 +4,10 @@
 # of bad scans.
 . "$(dirname "$0")/lib.sh"
 
-"$D" init >/dev/null
+(umask 022 && "$D" init >/dev/null)
 "$D" init >/dev/null   # idempotent
+[ "$(cd "$DOSSIER_HOME" && stat -c '%a' . inbox pki catalog.db | tr '\n' ' ')" = "750 770 700 640 " ] ||
+	fail "home permissions: $(cd "$DOSSIER_HOME" && stat -c '%a %n' . inbox pki catalog.db)"
 [ -f "$DOSSIER_HOME/dossier.conf" ] || fail "no dossier.conf"
 grep -q '^agency_id = 000.00.00.H00' "$DOSSIER_HOME/dossier.conf" || fail "default agency_id"
 [ "$(stat -c %a "$DOSSIER_HOME/pki")" = 700 ] || fail "pki/ is not 0700"
