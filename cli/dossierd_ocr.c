@@ -27,6 +27,7 @@ struct dossierd_ocr {
 	char root[DS_PATH_MAX];
 	int enabled, jobs, once;
 	int wake, stop, drain, generation;
+	int cancel;             /* SIGTERM: the pool stops after the pages in hand */
 };
 
 static void set_worker(ds_home *h, const char *state, const char *job)
@@ -53,6 +54,7 @@ static void run_jobs(struct dossierd_ocr *o, ds_home *h, int jobs)
 		return;
 	}
 	ro.actor = ds_config_get(h->config, "daemon", "actor", "dossierd");
+	ro.cancel = &o->cancel;
 	for (;;) {
 		pthread_mutex_lock(&o->mu);
 		int stop = o->stop && !o->drain;
@@ -71,7 +73,16 @@ static void run_jobs(struct dossierd_ocr *o, ds_home *h, int jobs)
 		set_worker(h, "ocr", job.subject);
 		ds_cli_log(DS_LOG_DEBUG, "%s: OCR (attempt %d, %d workers)", job.subject, job.attempts,
 			   ro.jobs);
-		if ((err = ds_ocr_run(h->catalog, h->store, codes, 1, &ro, &st)) < 0) {
+		err = ds_ocr_run(h->catalog, h->store, codes, 1, &ro, &st);
+		if (err == 0 && st.cancelled) {
+			/* pages done are kept; the rest waits for the next start */
+			ds_cli_log(DS_LOG_NOTICE, "%s: OCR stopped after the pages in hand: %zu "
+				   "recognised, the rest stays queued", job.subject, st.pages_done);
+			ds_catalog_job_requeue(h->catalog, job.id, 1, "stopped by a signal");
+			set_worker(h, "idle", NULL);
+			break;
+		}
+		if (err < 0) {
 			char why[DS_REASON_MAX];
 			snprintf(why, sizeof(why), "%s", ds_error_last());
 			ds_cli_log(DS_LOG_ERR, "%s: OCR failed: %s", job.subject, why);
@@ -191,6 +202,8 @@ void dossierd_ocr_finish(struct dossierd_ocr *o, int drain)
 	pthread_mutex_lock(&o->mu);
 	o->stop = 1;
 	o->drain = drain;
+	if (!drain)
+		__atomic_store_n(&o->cancel, 1, __ATOMIC_RELEASE);
 	o->wake = 1;
 	pthread_cond_signal(&o->cv);
 	pthread_mutex_unlock(&o->mu);

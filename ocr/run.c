@@ -52,6 +52,7 @@ struct run {
 	pthread_mutex_t lock;
 	pthread_cond_t turn;
 	int fatal;            /* a worker could not start: stop taking jobs */
+	int cancelled;        /* opt->cancel was seen: no more jobs taken */
 	char fatal_msg[512];
 	int fatal_code;
 };
@@ -220,6 +221,13 @@ static void *worker(void *arg)
 
 		pthread_mutex_lock(&r->lock);
 		if (r->fatal || r->next_job >= r->njobs) {
+			pthread_mutex_unlock(&r->lock);
+			break;
+		}
+		/* Jobs are taken in order, so every job before the first one not
+		 * taken is in hand and will pass: the PDF order cannot stall. */
+		if (r->opt->cancel && __atomic_load_n(r->opt->cancel, __ATOMIC_ACQUIRE)) {
+			r->cancelled = 1;
 			pthread_mutex_unlock(&r->lock);
 			break;
 		}
@@ -402,6 +410,7 @@ int ds_ocr_run(ds_catalog *c, ds_store *s, const char *const *codes, size_t ncod
 		pthread_join(th[i], NULL);
 	if (r.fatal)
 		err = ds_error_set(r.fatal_code, "%s", r.fatal_msg);
+	stats->cancelled = r.cancelled;
 done:
 	for (size_t i = 0; r.dossiers && i < r.ndossiers; i++) {
 		struct dossier_run *d = &r.dossiers[i];

@@ -103,6 +103,11 @@ struct ds_ocr_run_options {
 	/* Called (under the pool's lock, from any thread) after each page. */
 	void (*progress)(void *arg, size_t done, size_t total);
 	void *progress_arg;
+	/* When *cancel becomes non-zero (read atomically; may be NULL), the
+	 * workers finish the pages in hand and take no more: those pages are
+	 * recorded, the dossiers left unfinished stay `received` (a later run
+	 * resumes them) and stats->cancelled is set. */
+	const int *cancel;
 };
 
 struct ds_ocr_run_stats {
@@ -114,6 +119,7 @@ struct ds_ocr_run_stats {
 	size_t dossiers_digitized;
 	size_t dossiers_incomplete; /* with a failed page: not digitized */
 	char last_error[512];   /* "CODE: reason" of the last dossier left incomplete */
+	int cancelled;          /* stopped through options->cancel before the end */
 };
 
 /* OCRs the pages of the given dossiers that are not finished: decode, clean

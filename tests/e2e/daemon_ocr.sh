@@ -29,18 +29,23 @@ grep -q "$c: OCR done" "$T/log" || { cat "$T/log"; fail "no OCR line"; }
 [ "$(json_get "$T/st.json" 'd["queue"]["ocr"]["done"]')" = 1 ] || fail "OCR job not done"
 ok "--once ingests and OCRs; the receipt is not OCRed"
 
-# SIGTERM during OCR
+# SIGTERM during OCR: the page in hand is finished, the others wait
 c2=$("$D" intake --procedure 1.004227 --applicant-id 002 --applicant-name "Trần Thị Bình" 2>/dev/null | tail -n 1)
-echo "Trang dài để nhận dạng chữ." | "$MK" -o "$IN/$c2.tif" --pages 4 --bits 1 --dpi 200 --width 1654 --height 2339
+echo "Trang dài để nhận dạng chữ." | "$MK" -o "$IN/$c2.tif" --pages 8 --bits 1 --dpi 200 --width 1654 --height 2339
 "$DOSSIERD" 2>"$T/log2" &
 pid=$!
-n=0; until grep -q "$c2: OCR (attempt" "$T/log2"; do n=$((n + 1)); [ "$n" -lt 600 ] || fail "OCR did not start"; sleep 0.1; done
+ndone() { "$D" show "$c2" --json > "$T/s2.json" && json_get "$T/s2.json" 'sum(1 for p in d["pages"] if p.get("ocr_state") == "done")'; }
+n=0; until [ "$(ndone)" -ge 1 ]; do n=$((n + 1)); [ "$n" -lt 1200 ] || { cat "$T/log2"; fail "OCR did not start"; }; sleep 0.1; done
 kill -TERM "$pid"
 rc=0; wait "$pid" || rc=$?; pid=
 [ "$rc" = 0 ] || { cat "$T/log2"; fail "SIGTERM during OCR: exit $rc"; }
 grep -q "notice: stopped" "$T/log2" || fail "no clean stop"
+grep -q "$c2: OCR stopped after the pages in hand" "$T/log2" || { cat "$T/log2"; fail "OCR not stopped after the page in hand"; }
+left=$(ndone)
+[ "$left" -lt 8 ] || { cat "$T/log2"; fail "SIGTERM waited for the whole dossier ($left pages done)"; }
+[ "$(json_get "$T/s2.json" 'd["state"]')" = received ] || fail "state after SIGTERM"
 "$DOSSIERD" --once 2>"$T/log3" || fail "restart"
 "$D" show "$c2" --json > "$T/s2.json"
 [ "$(json_get "$T/s2.json" 'd["state"]')" = digitized ] || fail "not digitized after the restart"
-[ "$(json_get "$T/s2.json" 'len(d["pages"])')" = 4 ] || fail "pages after restart"
-ok "SIGTERM during OCR: clean exit, the restart completes the dossier"
+[ "$(json_get "$T/s2.json" 'len(d["pages"])')" = 8 ] || fail "pages after restart"
+ok "SIGTERM during OCR: the page in hand finished ($left of 8 done), clean exit, the restart completes the dossier"
