@@ -114,3 +114,37 @@ int ds_cli_check_field(const char *what, const char *value, size_t max)
 		return ds_error_set(DS_EINVALID, "%s is not valid UTF-8 text", what);
 	return 0;
 }
+
+int ds_cli_state_run(struct ds_cli *cli, const struct ds_cli_state_cmd *sc, int argc, char **argv)
+{
+	const struct option opts[] = {{"actor", required_argument, NULL, 'a'},
+				      {sc->note, required_argument, NULL, 'n'},
+				      {"help", no_argument, NULL, 'h'},
+				      {0}};
+	const char *actor = NULL, *note = NULL;
+	int c, err, rc = 0;
+	ds_home *h = NULL;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a': actor = optarg; break;
+		case 'n': note = optarg; break;
+		case 'h': return ds_cli_help(sc->cmd, sc->note_help);
+		default: return ds_cli_usage(cli, sc->cmd);
+		}
+	}
+	if (argc - optind != 1 || (sc->note_required && !note))
+		return ds_cli_usage(cli, sc->cmd);
+	if (note && (err = ds_cli_check_field(sc->note, note, DS_DETAIL_MAX)) < 0)
+		return ds_cli_fail(cli, err);
+	if ((err = ds_cli_open_home(cli, &h)) < 0 ||
+	    (err = ds_catalog_dossier_set_state(h->catalog, argv[optind], sc->state,
+						ds_cli_actor(actor), sc->action, note ? note : "")) < 0) {
+		rc = ds_cli_fail(cli, err);
+		goto done;
+	}
+	printf("%s %s\n", argv[optind], sc->printed);
+done:
+	ds_home_free(h);
+	return rc;
+}

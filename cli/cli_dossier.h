@@ -22,4 +22,18 @@ int ds_cli_dossier_full(ds_home *h, const char *code, json_t **out);
 /* Validates an operator-typed field: non-empty, UTF-8, below `max` bytes. */
 int ds_cli_check_field(const char *what, const char *value, size_t max);
 
+struct ds_cmd;
+struct ds_cli;
+/* A command that moves one dossier to `state`: `CODE [--actor NAME]
+ * [--NOTE TEXT]`, the text going into the event `action`; `note_required`
+ * makes --NOTE mandatory. Prints "CODE <printed>". */
+struct ds_cli_state_cmd {
+	const struct ds_cmd *cmd;
+	const char *state, *action, *printed;
+	const char *note;      /* the option's name: "note", "reason" */
+	const char *note_help; /* its --help line(s) */
+	int note_required;
+};
+int ds_cli_state_run(struct ds_cli *cli, const struct ds_cli_state_cmd *sc, int argc, char **argv);
+
 #endif

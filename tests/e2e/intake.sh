@@ -122,3 +122,19 @@ done
 expect_fail 64 "$D" bogus
 expect_fail 64 "$D" show
 ok "--help and usage errors"
+
+# supplements (yêu cầu bổ sung) and refusal (từ chối)
+s1=$("$D" intake --procedure 1.004227 --applicant-id s1 --applicant-name "Bổ Sung" "$T/b.png" 2>/dev/null | tail -n 1)
+expect_fail 64 "$D" supplement "$s1"
+"$D" supplement "$s1" --reason "Thiếu bản sao sổ đỏ" --actor clerk2 >/dev/null
+"$D" show --json "$s1" > "$T/s1.json"
+[ "$(json_get "$T/s1.json" 'd["state"] + "|" + d["events"][-1]["action"] + "|" + d["events"][-1]["detail"] + "|" + d["events"][-1]["actor"]')" = \
+	"supplement_requested|supplement_requested|Thiếu bản sao sổ đỏ|clerk2" ] || { cat "$T/s1.json"; fail "supplement"; }
+"$D" pages add "$s1" "$T/b.png" >/dev/null 2>&1
+[ "$("$D" show --json "$s1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')" = received ] || fail "supplements bring it back to received"
+"$D" reject "$s1" --reason "Không đủ điều kiện" >/dev/null
+[ "$("$D" show --json "$s1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')" = rejected ] || fail "reject"
+expect_fail 1 "$D" pages add "$s1" "$T/b.png"
+expect_fail 1 "$D" supplement "$s1" --reason again
+grep -q "rejected and cannot become supplement_requested" "$T/err" || fail "message: $(cat "$T/err")"
+ok "supplement (with reason and actor in the event), pages add resumes, reject is final"
