@@ -120,7 +120,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 					     {0}};
 	const char *seal_id = NULL, *user = NULL, *passfile = NULL, *akey = NULL, *acert = NULL;
 	const char *module = NULL, *tsa = NULL, *level = NULL, *actor = NULL;
-	int c, json = 0, reseal = 0, err = 0, rc = 0, seal_fd = -1;
+	int c, json = 0, reseal = 0, err = 0, rc = 0, seal_fd = -1, granted = 0;
 	ds_home *h = NULL;
 	ds_signer *seal_signer = NULL, *appr_signer = NULL;
 	struct ds_seal seal;
@@ -188,6 +188,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	if ((err = ds_seal_policy_check(h->catalog, code, seal_id, user, acert, ds_now(), reason,
 					sizeof reason)) < 0)
 		goto fail;
+	granted = 1; /* from here on a failure is logged too: every attempt is an event */
 	if (!level)
 		level = exists(crl) ? "B-LT" : tsa ? "B-T" : "B-B";
 
@@ -253,6 +254,14 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	}
 	goto done;
 fail:
+	if (granted) {
+		char why[DS_DETAIL_MAX - 64], detail[DS_DETAIL_MAX];
+		ds_fmt(why, sizeof why, "%s", ds_error_last()); /* truncation is fine */
+		ds_fmt(detail, sizeof detail, "seal %s granted but not applied: %s", seal_id, why);
+		if (ds_catalog_event_add(h->catalog, code, user, "seal_failed", detail) < 0)
+			fprintf(stderr, "dossier seal: recording the failure: %s\n", ds_error_last());
+		ds_error_set(err, "%s", why);
+	}
 	rc = ds_cli_fail(cli, err);
 done:
 	ds_signer_free(seal_signer);

@@ -49,8 +49,21 @@ int ds_mkdirs(const char *path, unsigned mode)
 			continue;
 		char c = buf[i];
 		buf[i] = '\0';
-		if (mkdir(buf, (mode_t)mode) != 0 && errno != EEXIST)
+		if (mkdir(buf, (mode_t)mode) == 0) {
+			/* the new entry must survive a power cut: sync its parent */
+			char *slash = strrchr(buf, '/');
+			if (slash && slash != buf) {
+				*slash = '\0';
+				err = ds_fsync_dir(buf);
+				*slash = '/';
+			} else {
+				err = ds_fsync_dir(slash ? "/" : ".");
+			}
+			if (err < 0)
+				return err;
+		} else if (errno != EEXIST) {
 			return ds_error_set_errno(DS_EIO, errno, "%s: cannot create folder", buf);
+		}
 		buf[i] = c;
 	}
 	struct stat st;

@@ -17,7 +17,8 @@ int ds_path_join(char *out, size_t n, const char *a, const char *b);
 /* snprintf that returns DS_ETOOBIG instead of truncating. */
 int ds_fmt(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* mkdir -p with `mode` for created folders. */
+/* mkdir -p with `mode` for created folders; each created folder's parent is
+ * fsynced, so that the new entry survives a crash. */
 int ds_mkdirs(const char *path, unsigned mode);
 
 /* Reads a whole regular file of at most `max` bytes into a new buffer

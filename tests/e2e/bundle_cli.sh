@@ -50,3 +50,12 @@ ok "a seal registered with --passphrase-fd seals with --seal-passphrase-fd; with
 "$D" seal-key list | grep "STNMT-3" | grep -q " $DOSSIER_HOME/pki/seals/STNMT-3.key" ||
 	{ "$D" seal-key list; fail "a relative home recorded a relative key path"; }
 ok "paths recorded under a relative --home are absolute"
+
+# every attempt is an event: one the policy grants but that fails later
+# (already sealed, no --reseal) is recorded as seal_failed with the reason
+expect_fail 1 "$D" seal "$code" --seal STNMT-1 --approver an --approver-passphrase-file "$T/ap"
+"$D" show --json "$code" > "$T/ev.json"
+[ "$(json_get "$T/ev.json" '" ".join(e["action"] for e in d["events"][-2:])')" = "seal_granted seal_failed" ] ||
+	{ cat "$T/ev.json"; fail "the failed attempt is not an event"; }
+json_get "$T/ev.json" 'd["events"][-1]["detail"]' | grep -q "sealed" || fail "no reason in the seal_failed event"
+ok "a granted seal that fails afterwards is recorded as seal_failed, with its reason"
