@@ -16,6 +16,7 @@ code=$("$D" intake --procedure 1.004227 --applicant-id 1 --applicant-name "Lê V
 "$SETUP" --digitize "$DOSSIER_HOME" "$code"   # stands in for OCR until it is merged
 expect_fail 77 "$D" seal "$code" --seal STNMT-1 --approver an --approver-passphrase-file "$T/pp"
 B=$("$D" seal "$code" --seal STNMT-1 --approver an --approver-passphrase-file "$T/ap" | tail -n 1)
+check_bundle "$B" "$DOSSIER_HOME/pki/root.pem"
 "$D" verify --json "$B" > "$T/v.json" || { cat "$T/v.json"; fail verify; }
 [ "$(json_get "$T/v.json" 'd[0]["signatures"][0]["level"]')" = B-LT ] || fail "level: the demo PKI's CRL makes B-LT the default"
 ok "seal with the demo PKI (a wrong passphrase refused), verify TOTAL_PASSED"
@@ -43,6 +44,7 @@ set -e
 [ "$("$D" show --json "$code2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')" = digitized ] || fail "state after the refusal"
 B2=$("$D" seal "$code2" --seal STNMT-2 --approver an --approver-passphrase-file "$T/ap" --seal-passphrase-fd 3 3<"$T/pp" | tail -n 1)
 "$D" verify "$B2" >/dev/null || fail "verify the bundle sealed with --seal-passphrase-fd"
+check_bundle "$B2" "$DOSSIER_HOME/pki/root.pem"
 ok "a seal registered with --passphrase-fd seals with --seal-passphrase-fd; without it, refused"
 
 # a seal issued with a relative home records absolute paths: usable from anywhere

@@ -54,5 +54,6 @@ reseal=
 [ "$(state)" = sealed ] && reseal=--reseal
 B=$("$D" seal "$code" --seal STNMT-1 --approver an --approver-passphrase-file "$AP" $reseal | tail -n 1)
 "$D" verify "$B" >/dev/null || fail "the final seal does not verify"
+check_bundle "$B" "$DOSSIER_HOME/pki/root.pem"
 consistent final
 ok "$trials seals killed at random moments: all or nothing, and sealing again works"

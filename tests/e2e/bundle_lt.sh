@@ -38,6 +38,7 @@ BB=$("$D" seal "$c2" --seal STNMT-1 --approver an --approver-passphrase-file "$A
 # no --tsa, the issuer's CRL known (HOME/pki/crl.pem): B-LT by default, the
 # chain and the CRL inside, no time-stamp
 BNT=$("$D" seal "$c3" --seal STNMT-1 --approver an --approver-passphrase-file "$AP" | tail -n 1)
+for b in "$BLT" "$BB" "$BNT"; do check_bundle "$b" "$PKI/root.pem"; done
 "$D" verify --json "$BNT" > "$T/nt.json" || { cat "$T/nt.json"; fail "verify default B-LT"; }
 [ "$(json_get "$T/nt.json" '[s["level"] for s in d[0]["signatures"]]')" = "['B-LT', 'B-LT']" ] ||
 	{ cat "$T/nt.json"; fail "default level without --tsa"; }

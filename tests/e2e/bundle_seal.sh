@@ -137,6 +137,7 @@ case "$B2" in *"/$code.v2.asice") ;; *) fail "v2 path $B2" ;; esac
 [ "$(sha256sum < "$B")" = "$sum1" ] || fail "the earlier bundle changed"
 layout "$B2"
 "$D" verify "$B" "$B2" >/dev/null || fail "verify both versions"
+check_bundle "$B2" "$PKI/root.pem"
 ok "--reseal writes version 2 and keeps version 1 intact"
 
 "$D" export "$code" "$T" >/dev/null
@@ -166,6 +167,7 @@ expect_fail 1 "$D" reuse --attach "$code" --to "$code2"
 "$SETUP" --digitize "$DOSSIER_HOME" "$code2"
 B3=$("$D" seal "$code2" --seal STNMT-1 --approver an --approver-passphrase-file "$APASS" | tail -n 1)
 "$D" verify "$B3" >/dev/null || fail "verify reusing bundle"
+check_bundle "$B3" "$PKI/root.pem"
 unzip -tq "$B3" >/dev/null || fail "unzip -t B3"
 # the earlier proof is not this bundle's
 expect_fail 2 "$D" verify --checkpoint "$T/checkpoint" --proof "$T/proof" "$B3"

@@ -18,6 +18,7 @@ code=$("$D" intake --procedure 1.004227 --applicant-id 1 --applicant-name "Lê V
 "$SETUP" --digitize "$DOSSIER_HOME" "$code"
 B=$("$D" seal "$code" --seal STNMT-1 --approver an --approver-passphrase-file "$PKI/approvers/an.pass" | tail -n 1)
 "$D" verify "$B" >/dev/null || fail "the good bundle does not verify"
+check_bundle "$B" "$PKI/root.pem"
 
 # verdict FILE IND SUB [EXIT] [verify options…]
 verdict() {

@@ -92,6 +92,7 @@ while [ "$i" -lt "$TRIALS" ]; do
 		kill -9 "$pid" 2>/dev/null || true
 	fi
 	wait "$pid" 2>/dev/null || true
+	"$D" check --json > "$T/check.json" || { cat "$T/check.json" >&2; fail "trial $i: dossier check found loss or corruption"; }
 done
 
 # one clean run finishes everything
@@ -156,3 +157,15 @@ if errors:
     print("\n".join(errors)); sys.exit(1)
 PY
 ok "$TRIALS kill -9 trials: every scan ingested exactly once or rejected with a reason"
+
+# A full disk and failed fsyncs while ingesting: the scan is kept and tried
+# again (not rejected: the disk is at fault, not the file), nothing lost.
+for fault in write:1 fsync:1 fsync_dir:1; do
+	c=$(code 0)
+	drop "$T/small.tif" "${c}_fault_${fault%%:*}.tif" "f-$fault"
+	DS_FAULT=$fault "$DOSSIERD" --once 2>"$T/flog" || { cat "$T/flog"; fail "$fault: dossierd --once"; }
+	grep -q "1 retries" "$T/flog" || { cat "$T/flog"; fail "$fault: not retried"; }
+	[ -f "$IN/done/${c}_fault_${fault%%:*}.tif" ] || { cat "$T/flog"; fail "$fault: the scan is not in done/"; }
+	"$D" check --json > "$T/check.json" || { cat "$T/check.json" >&2; fail "$fault: dossier check"; }
+done
+ok "ENOSPC and fsync failures while ingesting: retried, ingested, nothing lost"

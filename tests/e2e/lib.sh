@@ -33,3 +33,38 @@ demo_pki() {
 	"$D" pki issue approver "$1" --department STNMT --passphrase-file "$T/ap" --ca-passphrase-file "$T/pp" >/dev/null
 	"$D" approver add "$1" --cert "$DOSSIER_HOME/pki/approvers/$1.pem" --seal STNMT-1 >/dev/null
 }
+# check_bundle BUNDLE ROOT.pem: what every bundle the tests produce must pass
+# (issue 6): `dossier verify` TOTAL_PASSED, `unzip -t`, python3's zipfile
+# (mimetype first, stored, no extra field; dossier.json NFC), and each
+# manifest's signature verified by GnuTLS certtool and NSS cmsutil.
+check_bundle() {
+	_b=$1 _root=$2 _x="$T/cb.$$"
+	"$D" verify "$_b" > "$T/cb.out" 2>&1 || { cat "$T/cb.out" >&2; fail "check_bundle: dossier verify $_b"; }
+	unzip -tq "$_b" >/dev/null || fail "check_bundle: unzip -t $_b"
+	python3 - "$_b" <<'PY' || fail "check_bundle: zip layout of $_b"
+import struct, sys, zipfile, unicodedata
+p = sys.argv[1]
+raw = open(p, "rb").read()
+sig, ver, flags, method, t, d, crc, cs, us, nl, el = struct.unpack("<IHHHHHIIIHH", raw[:30])
+assert sig == 0x04034b50 and raw[30:30 + nl] == b"mimetype", "mimetype not first"
+assert method == 0 and el == 0 and flags & 8 == 0, "mimetype compressed, extra field or descriptor"
+assert raw[30 + nl:30 + nl + us] == b"application/vnd.etsi.asic-e+zip"
+z = zipfile.ZipFile(p)
+assert z.namelist()[0] == "mimetype"
+for i in z.infolist():
+    assert i.extra == b"", "extra field on " + i.filename
+assert unicodedata.is_normalized("NFC", z.read("dossier.json").decode("utf-8"))
+PY
+	rm -rf "$_x"; mkdir -p "$_x/nss"
+	(cd "$_x" && unzip -q "$_b")
+	certutil -N -d "sql:$_x/nss" --empty-password
+	certutil -A -d "sql:$_x/nss" -n root -t "C,C,C" -i "$_root"
+	for _s in "$_x"/META-INF/signature*.p7s; do
+		_n=$(basename "$_s" .p7s | sed 's/signature//')
+		certtool --p7-verify --inder --infile "$_s" --load-data "$_x/META-INF/ASiCManifest$_n.xml" \
+			--load-ca-certificate "$_root" > "$T/cb.out" 2>&1 || { cat "$T/cb.out" >&2; fail "check_bundle: certtool $_n of $_b"; }
+		cmsutil -D -i "$_s" -c "$_x/META-INF/ASiCManifest$_n.xml" -d "sql:$_x/nss" -n -h 2 > "$T/cb.out" 2>&1 || true
+		grep -q "status=GoodSignature" "$T/cb.out" || { cat "$T/cb.out" >&2; fail "check_bundle: cmsutil $_n of $_b"; }
+	done
+	rm -rf "$_x"
+}

@@ -81,7 +81,32 @@ sha1=$(sha256sum "$B1" | cut -d' ' -f1)
 [ "$(json_get "$T/dj2.json" '[(r["code"], r["bundle_sha256"], r["indication"]) for r in d["reuses"]]')" = "[('$c1', '$sha1', 'TOTAL_PASSED')]" ] ||
 	{ cat "$T/dj2.json"; fail "the reference sealed into the new bundle"; }
 "$D" verify "$B1" "$B2" > "$T/v2.txt" || { cat "$T/v2.txt"; fail "verify both bundles"; }
+check_bundle "$B1" "$DOSSIER_HOME/pki/root.pem"
+check_bundle "$B2" "$DOSSIER_HOME/pki/root.pem"
 "$D" reuse --applicant-id 001090000001 --json > "$T/r.json"
 [ "$(json_get "$T/r.json" 'sorted(b["code"] for b in d)')" = "$(python3 -c "print(sorted(['$c1', '$c2']))")" ] ||
 	{ cat "$T/r.json"; fail "reuse list"; }
 ok "intake --reuse: verified at the counter, the reference sealed with the new dossier, both bundles verify"
+
+# dossier check finds what is lost or damaged, and tells leftovers apart
+blob=$(json_get "$T/show.json" 'd["pages"][0]["sha256"]')
+bpath="$DOSSIER_HOME/store/sha256/$(echo "$blob" | cut -c1-2)/$(echo "$blob" | cut -c3-4)/$blob"
+[ -f "$bpath" ] || fail "no blob at $bpath"
+cp "$bpath" "$T/blob.keep"
+chmod u+w "$bpath"; printf 'X' | dd of="$bpath" bs=1 seek=50 conv=notrunc 2>/dev/null
+expect_fail 1 "$D" check
+grep -q "1 corrupt" "$T/out" && grep -q "$blob" "$T/out" || { cat "$T/out"; fail "check: a damaged blob"; }
+rm -f "$bpath"
+expect_fail 1 "$D" check
+grep -q "1 lost" "$T/out" || { cat "$T/out"; fail "check: a missing blob"; }
+cp "$T/blob.keep" "$bpath"
+mv "$B2" "$T/b2.keep"
+expect_fail 1 "$D" check
+grep -q "1 lost" "$T/out" && grep -q "$(basename "$B2")" "$T/out" || { cat "$T/out"; fail "check: a missing bundle"; }
+mv "$T/b2.keep" "$B2"
+cp "$B1" "$(dirname "$B1")/stray.asice"
+"$D" check --json > "$T/c.json" || { cat "$T/c.json"; fail "check: a stray bundle is not a loss"; }
+[ "$(json_get "$T/c.json" '(d["loss"], d["corrupt"], d["leftovers"])')" = "(0, 0, 1)" ] || { cat "$T/c.json"; fail "check: a stray bundle is a leftover"; }
+rm "$(dirname "$B1")/stray.asice"
+"$D" check >/dev/null || fail "check after restoring everything"
+ok "dossier check: a damaged or missing blob, a missing bundle (failures), a stray bundle (leftover)"
