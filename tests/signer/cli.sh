@@ -93,6 +93,24 @@ must "seal-key add --pkcs12" D seal-key add P12-1 --department STP --pkcs12 "$T/
 mustexit 77 "seal-key add --pkcs12, wrong passphrase" D seal-key add P12-2 --department STP --pkcs12 "$T/seal.p12" --passphrase-file "$T/bad"
 mustexit 65 "seal-key add, certificate not for this key" D seal-key add K-1 --department STP --key "$T/home/pki/seals/STNMT-1.key" --cert "$alice" --passphrase-file "$T/pp"
 
+# dossier seal with the PKCS#12 seal, end to end (a seal of STP exported
+# to PKCS#12 and registered as P12-STP)
+SETUP="$DS_BUILD_DIR/tests/archive/ds_archive_setup"
+D procedure add 1.004227 --name "Đăng ký biến động đất đai" --department STNMT --days 15 >/dev/null
+D procedure add 2.000488 --name "Chứng thực bản sao" --department STP --days 1 >/dev/null
+echo "Bản sao giấy khai sinh." | "$DS_MKSCAN" -o "$T/scan.tif" >/dev/null
+D pki issue seal STP --seal-id STP-9 --passphrase-file "$T/pp" >/dev/null
+openssl pkcs12 -export -inkey "$T/home/pki/seals/STP-9.key" -passin "file:$T/pp" \
+	-in "$T/home/pki/seals/STP-9.pem" -certfile "$root" -out "$T/stp.p12" -passout "file:$T/pp2" \
+	-keypbe AES-256-CBC -certpbe AES-256-CBC -macalg sha256
+D seal-key add P12-STP --department STP --pkcs12 "$T/stp.p12" --passphrase-file "$T/pp" >/dev/null
+D pki issue approver erin --department STP --passphrase-file "$T/pp" >/dev/null
+D approver add erin --cert "$T/home/pki/approvers/erin.pem" --seal P12-STP >/dev/null
+c=$(D intake --procedure 2.000488 --applicant-id p1 --applicant-name "PKCS12" "$T/scan.tif" 2>/dev/null | tail -n 1)
+"$SETUP" --digitize "$T/home" "$c"
+D seal "$c" --seal P12-STP --approver erin --approver-passphrase-file "$T/pp" >"$T/p12.out" 2>&1 || cat "$T/p12.out"
+must "dossier seal with a PKCS#12 seal; the bundle verifies" D verify "$(tail -n 1 "$T/p12.out")"
+
 # PKCS#11 on SoftHSM2
 MOD=/usr/lib/softhsm/libsofthsm2.so
 if command -v softhsm2-util >/dev/null && command -v pkcs11-tool >/dev/null && [ -r "$MOD" ]; then
@@ -114,6 +132,12 @@ if command -v softhsm2-util >/dev/null && command -v pkcs11-tool >/dev/null && [
 		--pkcs11-uri 'pkcs11:token=SEALS;object=hsm-1' --cert "$hsm" --pin-file "$T/badpin"
 	D seal-key list >"$T/list"
 	must "seal-key list shows the token seal" grep -q "HSM-1 .*pkcs11 .*pkcs11:token=SEALS" "$T/list"
+	# dossier seal with the token's key, end to end
+	D approver add alice --cert "$alice" --seal HSM-1 >/dev/null
+	c=$(D intake --procedure 1.004227 --applicant-id h1 --applicant-name "Token" "$T/scan.tif" 2>/dev/null | tail -n 1)
+	"$SETUP" --digitize "$T/home" "$c"
+	D seal "$c" --seal HSM-1 --approver alice --approver-passphrase-file "$T/pp" >"$T/hsm.out" 2>&1 || cat "$T/hsm.out"
+	must "dossier seal with a PKCS#11 (SoftHSM2) seal; the bundle verifies" D verify "$(tail -n 1 "$T/hsm.out")"
 else
 	echo "note: SoftHSM2/opensc missing: PKCS#11 part not run (signer_pkcs11 covers the library)"
 fi
