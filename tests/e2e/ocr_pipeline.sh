@@ -39,6 +39,7 @@ for n in mimetype dossier.json pages/p0001.tif pages/p0002.tif clean/p0001.tif t
 done
 unzip -p "$B1" dossier.pdf > "$T/d.pdf"
 [ "$(pdfinfo "$T/d.pdf" | awk '/^Pages:/ {print $2}')" = 2 ] || fail "searchable PDF pages"
+pdftotext "$T/d.pdf" - | grep -q "Nguy" || fail "the searchable PDF has no text layer"
 unzip -p "$B1" text/p0001.txt | grep -q "Nguy" || fail "page text in the bundle"
 unzip -p "$B1" dossier.json > "$T/dj.json"
 [ "$(json_get "$T/dj.json" 'd["pdf"]')" = dossier.pdf ] || fail "dossier.json names no PDF"

@@ -49,6 +49,7 @@ cat > "$T/pages" <<LIST
 13 $T/skew.png -
 14 $C/vietocr3/vietsample2.tif -
 16 $T/blank.png -
+17 $C/paperless/simple.tiff $C/paperless/simple.txt
 LIST
 code=$("$DOSSIER" intake --procedure 1.004227 --applicant-id 001 --applicant-name "Test" \
 	$(awk '{print $2}' "$T/pages") | tail -n 1)
@@ -76,7 +77,7 @@ baseline() { # n img gt lang
 
 start=$(date +%s)
 "$DOSSIER" ocr "$code" >/dev/null || bad "dossier ocr failed"
-echo "dossier ocr: 16 pages in $(( $(date +%s) - start )) s"
+echo "dossier ocr: 17 pages in $(( $(date +%s) - start )) s"
 
 awk '$3 != "-"' "$T/pages" | while read -r n img gt; do
 	"$DOSSIER" text "$code" --page "$n" > "$T/ours-$n.txt"
@@ -139,6 +140,6 @@ pdf=$(sqlite3 "$DOSSIER_HOME/catalog.db" "SELECT f.sha256 FROM dossier_pdf f JOI
 [ -n "$pdf" ] || bad "no searchable PDF recorded"
 if [ -n "$pdf" ]; then
 	np=$(pdfinfo "$DOSSIER_HOME/store/sha256/$(echo "$pdf" | cut -c1-2)/$(echo "$pdf" | cut -c3-4)/$pdf" | awk '/^Pages:/ {print $2}')
-	[ "$np" = 16 ] || bad "PDF has $np pages, expected 16"
+	[ "$np" = 17 ] || bad "PDF has $np pages, expected 17"
 fi
 exit $fail
