@@ -125,6 +125,23 @@ json_get "$T/st.json" 'd["last_errors"][0]["reason"]' | grep -q "already ingeste
 "$D" status | grep -q "not running" || fail "status text"
 ok "dossier status"
 
+# the sidecar wins over the QR code: a batch opening with c4's receipt, with
+# a sidecar naming c5, goes to c5 whole
+c4=$(intake 005 "Hoàng Văn Em")
+c5=$(intake 006 "Đỗ Thị Gấm")
+"$D" receipt "$c4" -o "$T/r4.png" 2>/dev/null
+echo "Trang kèm tệp mô tả." | "$MK" -o "$T/w1.png" --bits 8 --dpi 100 --width 800 --height 1100
+"$MB" -o "$T/w.tif" "$T/r4.png" "$T/w1.png" 2>/dev/null
+printf '{"dossier": "%s"}' "$c5" > "$IN/conflict.tif.json"
+cp "$T/w.tif" "$IN/conflict.tif"
+"$DOSSIERD" --once 2>"$T/log5" || { cat "$T/log5"; fail "dossierd --once (sidecar and QR)"; }
+[ -f "$IN/done/conflict.tif" ] || { cat "$T/log5"; fail "the scan with a sidecar and a receipt was not ingested"; }
+"$D" show "$c4" --json > "$T/s4.json"
+"$D" show "$c5" --json > "$T/s5.json"
+[ "$(json_get "$T/s4.json" 'len(d["pages"]) + len(d["cover_sheets"])')" = 0 ] || { cat "$T/s4.json"; fail "the QR code won over the sidecar"; }
+[ "$(json_get "$T/s5.json" 'len(d["pages"]) + len(d["cover_sheets"])')" = 2 ] || { cat "$T/s5.json"; fail "the sidecar's dossier did not get the scan"; }
+ok "a sidecar wins over the receipt's QR code"
+
 # --once refuses to run twice on one home; usage errors
 expect_fail 64 "$DOSSIERD" --jobs 0
 expect_fail 64 "$DOSSIERD" extra

@@ -70,9 +70,9 @@ printf '[daemon]\nocr = false\nsettle_ms = 0\n' >> "$CONF"
 ok "SIGHUP reloads the configuration (and keeps it when the new one is wrong)"
 
 # SIGTERM during a long scan: the page in hand is finished, the scan stays queued
-echo "Trang dài" | "$MK" -o "$T/long.tif" --pages 60 --bits 8 --dpi 100 --width 827 --height 1169
+echo "Trang dài" | "$MK" -o "$T/long.tif" --pages 200 --bits 8 --dpi 100 --width 827 --height 1169
 cp "$T/long.tif" "$IN/.long.part" && mv "$IN/.long.part" "$IN/${c}_long.tif"
-wait_for grep -q "${c}_long.tif: taking it" "$T/log" || true
+wait_for grep -q "${c}_long.tif: taking it" "$T/log" || { cat "$T/log"; fail "the long scan was not taken"; }
 kill -TERM "$pid"
 wait_for gone "$pid" || fail "SIGTERM: still running"
 rc=0; wait "$pid" || rc=$?
@@ -89,7 +89,7 @@ EOF2
 	[ "$pages_before" = 3 ] || fail "pages of the interrupted scan reached the catalog ($pages_before)"
 	ok "SIGTERM in the middle of a scan: clean exit, scan kept and queued"
 else
-	echo "note: the long scan finished before SIGTERM arrived; nothing to interrupt"
+	cat "$T/log"; fail "the 200-page scan finished before SIGTERM arrived: nothing was interrupted"
 fi
 "$DOSSIERD" --once 2>>"$T/log" || fail "restart after SIGTERM"
 [ ! -e "$IN/${c}_long.tif" ] || fail "the interrupted scan was not finished by the restart"
