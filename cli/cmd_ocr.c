@@ -122,14 +122,15 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		goto done;
 	}
 	if (json) {
-		json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 				      "pages", (json_int_t)st.pages_total,
 				      "done", (json_int_t)st.pages_done,
 				      "skipped_blank", (json_int_t)st.pages_skipped,
 				      "failed", (json_int_t)st.pages_failed,
 				      "already_done", (json_int_t)st.pages_already,
 				      "digitized", (json_int_t)st.dossiers_digitized,
-				      "incomplete", (json_int_t)st.dossiers_incomplete);
+				      "incomplete", (json_int_t)st.dossiers_incomplete,
+				      "recognised_again", (json_int_t)st.pages_recognised_again);
 		rc = ds_cli_print_json(o);
 		json_decref(o);
 	} else {

@@ -129,6 +129,19 @@ done:
 	return err;
 }
 
+int ds_fsync_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ds_error_set_errno(DS_EIO, errno, "%s: cannot open", path);
+	int r = fsync(fd);
+	int e = errno;
+	close(fd);
+	if (r != 0 || ds_fault("fsync"))
+		return ds_error_set_errno(DS_EIO, r != 0 ? e : EIO, "%s: fsync failed", path);
+	return 0;
+}
+
 int ds_fsync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -2,9 +2,13 @@
  * TessBaseAPIs, initialised once), taking page jobs in dossier order.
  * Catalog calls are serialised by the pool's lock (the catalog connection
  * is single-threaded); decoding, cleanup, recognition and the store's
- * reads and writes (which fsync) run in parallel. Each dossier's
- * searchable PDF receives its pages in order: a worker that finishes page
- * k waits until page k-1 is in the PDF. */
+ * reads and writes (which fsync) run in parallel. Each recognised page is
+ * also rendered as a one-page PDF in TMPDIR/ocr-pages-CODE/, kept across
+ * runs; when the dossier's last page has passed, qpdf joins them into the
+ * searchable PDF and the folder goes. So a run that was interrupted
+ * resumes without recognising its finished pages again. */
+#include <dirent.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,18 +29,18 @@ struct job {
 	size_t dossier;      /* index in run.dossiers */
 	size_t index;        /* position among the dossier's jobs */
 	struct ds_page page; /* as listed before the run */
-	int redo;            /* 0: already done, recognise only for the PDF */
+	int redo;            /* 0: already done (recognised again only when its
+			      * page PDF is missing) */
 };
 
 struct dossier_run {
 	char code[DS_CODE_MAX];
 	size_t first, njobs;
-	size_t next_pdf;      /* jobs whose page went to the PDF (or was passed) */
+	size_t passed;        /* jobs finished, in any order */
 	int want_pdf;
 	int failed;           /* a page failed: no PDF, not digitized */
-	ds_ocr_pdf *pdf;
-	size_t pdf_pages;
-	char pdf_base[DS_PATH_MAX];
+	char why[256];        /* why the PDF could not be made */
+	char pdf_dir[DS_PATH_MAX]; /* the page PDFs, kept until the dossier's PDF is stored */
 };
 
 struct run {
@@ -63,27 +67,89 @@ static int put_blob(struct run *r, const void *data, size_t len, char hex[65])
 }
 
 
-/* Stores the PDF, records it and tries to move the dossier on. Called
- * with the lock held once every job of the dossier has passed. */
+#define PAGE_PDF_MAX ((size_t)1 << 30)
+
+/* TMPDIR/ocr-pages-CODE/pNNNN-<sha256 prefix>.pdf */
+static int page_pdf_path(const struct run *r, const struct job *j, char *out, size_t n)
+{
+	return ds_fmt(out, n, "%s/p%04d-%.16s.pdf", r->dossiers[j->dossier].pdf_dir, j->page.number,
+		      j->page.sha256);
+}
+
+/* Renders the page last recognised by `e` as a one-page PDF, written under a
+ * temporary name, synced and renamed, so that a finished page's PDF is
+ * whole. Outside the lock. */
+static int write_page_pdf(struct run *r, ds_ocr_engine *e, const struct job *j)
+{
+	char path[DS_PATH_MAX], base[DS_PATH_MAX], tmp[DS_PATH_MAX];
+	ds_ocr_pdf *p = NULL;
+	int err;
+
+	if ((err = page_pdf_path(r, j, path, sizeof path)) < 0 ||
+	    (err = ds_fmt(base, sizeof base, "%s.tmp-%ld", path, (long)pthread_self())) < 0 ||
+	    (err = ds_fmt(tmp, sizeof tmp, "%s.pdf", base)) < 0)
+		return err;
+	if ((err = ds_ocr_pdf_new(&p, r->opt->ocr.tessdata, base, r->dossiers[j->dossier].code)) < 0)
+		return err;
+	if ((err = ds_ocr_pdf_add(p, e)) == 0)
+		err = ds_ocr_pdf_finish(p);
+	ds_ocr_pdf_free(p); /* closes the file */
+	if (err == 0 && (err = ds_fsync_file(tmp)) == 0 && rename(tmp, path) != 0)
+		err = ds_error_set_errno(DS_EIO, errno, "%s: cannot rename", tmp);
+	if (err < 0)
+		(void)unlink(tmp);
+	return err;
+}
+
+/* Removes the page PDF folder of a dossier (its PDF is stored). */
+static void remove_pdf_dir(const char *dir)
+{
+	DIR *dd = opendir(dir);
+	struct dirent *de;
+	char path[DS_PATH_MAX];
+	if (!dd)
+		return;
+	while ((de = readdir(dd)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+		    ds_path_join(path, sizeof path, dir, de->d_name) == 0)
+			(void)unlink(path);
+	closedir(dd);
+	(void)rmdir(dir);
+}
+
+/* Joins the page PDFs, stores and records the dossier's PDF, then tries to
+ * move the dossier on. Called with the lock held once every job of the
+ * dossier has passed. */
 static void dossier_close(struct run *r, struct dossier_run *d)
 {
 	char sha[65], path[DS_PATH_MAX];
+	char (*paths)[DS_PATH_MAX] = NULL;
+	const char **inputs = NULL;
+	size_t pages = 0;
 	int err = 0, moved = 0;
 
-	if (d->pdf) {
-		if (!d->failed && d->pdf_pages > 0) {
-			if ((err = ds_ocr_pdf_finish(d->pdf)) == 0 &&
-			    (err = ds_fmt(path, sizeof path, "%s.pdf", d->pdf_base)) == 0 &&
-			    (err = ds_store_put_file(r->store, path, sha)) == 0)
-				err = ds_catalog_ocr_pdf_set(r->cat, d->code, sha, (int)d->pdf_pages);
+	if (d->want_pdf && !d->failed) {
+		paths = calloc(d->njobs, sizeof *paths);
+		inputs = calloc(d->njobs, sizeof *inputs);
+		if (!paths || !inputs)
+			err = ds_error_set(DS_ENOMEM, "out of memory");
+		for (size_t k = 0; err == 0 && k < d->njobs; k++) {
+			err = page_pdf_path(r, &r->jobs[d->first + k], paths[k], sizeof paths[k]);
+			inputs[k] = paths[k];
 		}
-		ds_ocr_pdf_free(d->pdf);
-		d->pdf = NULL;
-		if (ds_fmt(path, sizeof path, "%s.pdf", d->pdf_base) == 0)
-			unlink(path);
+		if (err == 0 && (err = ds_path_join(path, sizeof path, d->pdf_dir, "dossier.pdf")) == 0 &&
+		    (err = ds_ocr_pdf_merge(inputs, d->njobs, d->code, path, PAGE_PDF_MAX, &pages)) == 0 &&
+		    (err = ds_store_put_file(r->store, path, sha)) == 0 &&
+		    (err = ds_catalog_ocr_pdf_set(r->cat, d->code, sha, (int)pages)) == 0)
+			remove_pdf_dir(d->pdf_dir);
+		else if (err < 0 && err != DS_ENOMEM)
+			/* a page PDF that does not read: the next run makes them all again */
+			remove_pdf_dir(d->pdf_dir);
+		free(paths);
+		free(inputs);
 	}
 	if (err == 0 && d->failed)
-		err = ds_error_set(DS_ERROR, "a page failed (see `dossier show %s`)", d->code);
+		err = ds_error_set(DS_ERROR, "%s", d->why[0] ? d->why : "a page failed");
 	if (err == 0 && (err = ds_catalog_ocr_index_meta(r->cat, d->code)) == 0 &&
 	    (err = ds_catalog_ocr_finish(r->cat, d->code, r->opt->actor, &moved)) == 0) {
 		if (moved)
@@ -106,6 +172,8 @@ static void record_failure(struct run *r, struct job *j, const char *why)
 	ds_catalog_ocr_page_set(r->cat, r->dossiers[j->dossier].code, &p, NULL);
 	r->stats->pages_failed++;
 	r->dossiers[j->dossier].failed = 1;
+	ds_fmt(r->dossiers[j->dossier].why, sizeof r->dossiers[j->dossier].why,
+	       "page %d failed: %s", j->page.number, why); /* truncation is fine here */
 }
 
 /* Decodes and cleans a page and recognises it. Outside the lock except for
@@ -224,8 +292,6 @@ static void *worker(void *arg)
 			pthread_mutex_unlock(&r->lock);
 			break;
 		}
-		/* Jobs are taken in order, so every job before the first one not
-		 * taken is in hand and will pass: the PDF order cannot stall. */
 		if (r->opt->cancel && __atomic_load_n(r->opt->cancel, __ATOMIC_ACQUIRE)) {
 			r->cancelled = 1;
 			pthread_mutex_unlock(&r->lock);
@@ -236,19 +302,35 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&r->lock);
 
 		struct ds_page page = {0};
-		char why[sizeof page.ocr_error] = "";
+		char why[sizeof page.ocr_error] = "", pdf[DS_PATH_MAX];
+		int pdf_err = 0, again = 0;
 
-		err = process(r, e, j, &prep, &res, &recognised);
-		if (err == 0 && j->redo)
-			err = store_blobs(r, j, &prep, &res, &page);
-		if (err < 0)
-			ds_fmt(why, sizeof why, "%s", ds_error_last()); /* truncation is fine */
+		/* A page done earlier whose page PDF is there: nothing to do. */
+		if (!j->redo && d->want_pdf && page_pdf_path(r, j, pdf, sizeof pdf) == 0 &&
+		    access(pdf, R_OK) == 0) {
+			err = 0;
+		} else {
+			err = process(r, e, j, &prep, &res, &recognised);
+			again = !j->redo;
+			if (err == 0 && j->redo)
+				err = store_blobs(r, j, &prep, &res, &page);
+			if (err < 0)
+				ds_fmt(why, sizeof why, "%s", ds_error_last()); /* truncation is fine */
+			/* the page PDF before the catalog row: a page recorded as
+			 * done always has its page PDF */
+			if (err == 0 && d->want_pdf && ds_ocr__engine_last(e) && prep.pix &&
+			    (pdf_err = write_page_pdf(r, e, j)) < 0)
+				ds_fmt(why, sizeof why, "page %d: searchable PDF: %s", j->page.number,
+				       ds_error_last());
+		}
 
 		pthread_mutex_lock(&r->lock);
+		if (again)
+			r->stats->pages_recognised_again++;
 		if (j->redo) {
 			if (err < 0)
 				record_failure(r, j, why);
-			else if (record_results(r, j, &page, &res) < 0)
+			else if (pdf_err == 0 && record_results(r, j, &page, &res) < 0)
 				record_failure(r, j, ds_error_last());
 			r->progress_done++;
 			if (r->opt->progress)
@@ -257,21 +339,17 @@ static void *worker(void *arg)
 		} else if (err < 0) {
 			/* A page done earlier no longer reads: the PDF cannot be made. */
 			d->failed = 1;
+			ds_fmt(d->why, sizeof d->why, "page %d: %s", j->page.number, why);
 		}
-		/* The PDF takes its pages in order. */
-		while (d->next_pdf != j->index && !r->fatal)
-			pthread_cond_wait(&r->turn, &r->lock);
-		if (d->pdf && !d->failed && ds_ocr__engine_last(e) && prep.pix) {
-			if (ds_ocr_pdf_add(d->pdf, e) == 0)
-				d->pdf_pages++;
-			else
-				d->failed = 1;
+		if (pdf_err < 0) {
+			/* the page stays to do; the disk, not the page, is at fault */
+			d->failed = 1;
+			ds_fmt(d->why, sizeof d->why, "%s", why);
 		}
-		d->next_pdf++;
+		d->passed++;
 		r->finished++;
-		if (d->next_pdf == d->njobs)
+		if (d->passed == d->njobs)
 			dossier_close(r, d);
-		pthread_cond_broadcast(&r->turn);
 		pthread_mutex_unlock(&r->lock);
 		(void)recognised;
 		pixDestroy(&prep.pix);
@@ -310,10 +388,9 @@ static int plan_dossier(struct run *r, const char *code, size_t di)
 	r->stats->pages_total += np;
 	r->stats->pages_already += np - todo;
 	d->first = r->njobs;
-	/* Only a dossier still `received` gets work; a PDF needs every page
-	 * to pass through a renderer in order, so when it is missing or stale
-	 * the pages done earlier are recognised again for it (their results
-	 * are kept). */
+	/* Only a dossier still `received` gets work. When its PDF is missing or
+	 * stale, every page is a job: those done earlier only contribute their
+	 * page PDF, recognised again only when that file is gone. */
 	if (strcmp(dos.state, DS_STATE_RECEIVED) != 0 || np == 0)
 		goto done;
 	d->want_pdf = !has_pdf;
@@ -386,9 +463,9 @@ int ds_ocr_run(ds_catalog *c, ds_store *s, const char *const *codes, size_t ncod
 		struct dossier_run *d = &r.dossiers[i];
 		if (!d->want_pdf || d->njobs == 0)
 			continue;
-		if ((err = ds_fmt(d->pdf_base, sizeof d->pdf_base, "%s/ocr-%ld-%s", opt->tmpdir,
-				  (long)getpid(), d->code)) < 0 ||
-		    (err = ds_ocr_pdf_new(&d->pdf, opt->ocr.tessdata, d->pdf_base, d->code)) < 0)
+		if ((err = ds_fmt(d->pdf_dir, sizeof d->pdf_dir, "%s/ocr-pages-%s", opt->tmpdir,
+				  d->code)) < 0 ||
+		    (err = ds_mkdirs(d->pdf_dir, 0700)) < 0)
 			goto done;
 	}
 	if (r.njobs == 0)
@@ -412,15 +489,7 @@ int ds_ocr_run(ds_catalog *c, ds_store *s, const char *const *codes, size_t ncod
 		err = ds_error_set(r.fatal_code, "%s", r.fatal_msg);
 	stats->cancelled = r.cancelled;
 done:
-	for (size_t i = 0; r.dossiers && i < r.ndossiers; i++) {
-		struct dossier_run *d = &r.dossiers[i];
-		if (d->pdf) {
-			char path[DS_PATH_MAX];
-			ds_ocr_pdf_free(d->pdf);
-			if (ds_fmt(path, sizeof path, "%s.pdf", d->pdf_base) == 0)
-				unlink(path);
-		}
-	}
+	/* the page PDFs of unfinished dossiers stay for the next run */
 	free(r.dossiers);
 	free(r.jobs);
 	pthread_cond_destroy(&r.turn);

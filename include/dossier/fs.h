@@ -33,6 +33,8 @@ int ds_file_write_atomic(const char *path, const void *data, size_t len, unsigne
 
 /* fsyncs a folder so a rename in it is durable. */
 int ds_fsync_dir(const char *dir);
+/* fsync of a written file (by path). */
+int ds_fsync_file(const char *path);
 
 /* Copies src to dst atomically (as ds_file_write_atomic). */
 int ds_file_copy_atomic(const char *src, const char *dst, unsigned mode);

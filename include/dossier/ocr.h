@@ -93,6 +93,11 @@ int ds_ocr_pdf_add(ds_ocr_pdf *p, ds_ocr_engine *e);
 /* Writes the trailer; the file is complete after this. */
 int ds_ocr_pdf_finish(ds_ocr_pdf *p);
 void ds_ocr_pdf_free(ds_ocr_pdf *p);
+/* Joins the PDFs `inputs` (each read whole, at most `max_input` bytes) in
+ * that order into `out_path` (qpdf), with `title`; *pages_out gets the page
+ * count. On error nothing is left at out_path. */
+int ds_ocr_pdf_merge(const char *const *inputs, size_t n, const char *title, const char *out_path,
+		     size_t max_input, size_t *pages_out);
 
 /* ---- the worker pool over the catalog ---- */
 struct ds_ocr_run_options {
@@ -120,6 +125,8 @@ struct ds_ocr_run_stats {
 	size_t dossiers_incomplete; /* with a failed page: not digitized */
 	char last_error[512];   /* "CODE: reason" of the last dossier left incomplete */
 	int cancelled;          /* stopped through options->cancel before the end */
+	size_t pages_recognised_again; /* done before, recognised again because their
+					* page PDF was gone (0 after an interrupted run) */
 };
 
 /* OCRs the pages of the given dossiers that are not finished: decode, clean

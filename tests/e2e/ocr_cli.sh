@@ -99,7 +99,7 @@ set +e
 set -e
 [ "$(js 'd["already_done"], d["done"], d["failed"]' < "$T/b2.json")" = "1 0 1" ] || bad "rerun: $(cat "$T/b2.json")"
 
-# --- resume after SIGKILL: finished pages are not redone ---
+# --- resume after SIGKILL: finished pages are not redone (not even for the PDF) ---
 "$DS_MKSCAN" -o "$T/multi.tif" --pages 4 --text "Trang hồ sơ đăng ký kinh doanh hộ gia đình, số thứ tự trang ở cuối."
 C=$("$D" intake --procedure 1.004227 --applicant-id 003 --applicant-name "Lê Văn Cường" "$T/multi.tif" | tail -n 1)
 "$D" ocr "$C" --jobs 1 >/dev/null 2>&1 &
@@ -118,6 +118,10 @@ done_now=$(js 'd["done"]' < "$T/c.json")
 echo "resume: $already pages done before the kill, $done_now after"
 [ "$already" -ge 1 ] || bad "resume: nothing was done before the kill"
 [ $((already + done_now)) = 4 ] || bad "resume: $already + $done_now != 4"
+[ "$(js 'd["recognised_again"]' < "$T/c.json")" = 0 ] || bad "resume: finished pages were recognised again: $(cat "$T/c.json")"
+[ ! -d "$DOSSIER_HOME/tmp/ocr-pages-$C" ] || bad "resume: the page PDFs were not cleaned up"
+pdftotext "$DOSSIER_HOME/store/sha256/$(sqlite3 "$DOSSIER_HOME/catalog.db" "SELECT substr(f.sha256,1,2) || '/' || substr(f.sha256,3,2) || '/' || f.sha256 FROM dossier_pdf f JOIN dossiers d ON d.id=f.dossier WHERE d.code='$C'")" - |
+	grep -c "kinh doanh" | grep -qx 4 || bad "resume: the joined PDF lacks the text of its 4 pages"
 [ "$("$D" show --json "$C" | js 'd["state"]')" = digitized ] || bad "$C not digitized after resume"
 pdf=$(sqlite3 "$DOSSIER_HOME/catalog.db" "SELECT f.sha256 FROM dossier_pdf f JOIN dossiers d ON d.id=f.dossier WHERE d.code='$C'")
 [ "$(pdfinfo "$DOSSIER_HOME/store/sha256/$(echo "$pdf" | cut -c1-2)/$(echo "$pdf" | cut -c3-4)/$pdf" | awk '/^Pages:/ {print $2}')" = 4 ] ||
