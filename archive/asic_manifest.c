@@ -50,6 +50,8 @@ static int sb_add(struct sbuf *b, const char *s)
 		b->p = p;
 		b->cap = cap;
 	}
+	if (!b->p)
+		return ds_error_set(DS_ENOMEM, "manifest: out of memory");
 	memcpy(b->p + b->len, s, n + 1);
 	b->len += n;
 	return 0;

@@ -245,7 +245,7 @@ static int precheck(struct vctx *v)
 	char mt[64];
 	uint32_t extra = le16(lh + 28);
 	if (le32(lh + 22) != mlen || le32(lh + 18) != mlen ||
-	    pread_all(fd, mt, mlen, (off_t)(30 + 8 + extra)) < 0 ||
+	    pread_all(fd, mt, mlen, (off_t)30 + 8 + (off_t)extra) < 0 ||
 	    memcmp(mt, DS_ASIC_MIMETYPE, mlen) != 0) {
 		rc = fail(v, SUB_FORMAT, "mimetype", "'mimetype' does not hold exactly %s",
 			  DS_ASIC_MIMETYPE);
@@ -743,7 +743,6 @@ static int check_digests(struct vctx *v)
 						if (strcmp(v->sig[k].m.refs[j].uri, e->name) == 0)
 							v->sig[k].hash_failed = 1;
 				bad++;
-				rc = 0;
 				continue;
 			}
 			goto done;
@@ -834,6 +833,8 @@ static int check_signatures(struct vctx *v)
 	const char *dcode = jstr(dept, "code"), *dname = jstr(dept, "name");
 	int seals = 0, rc = 0;
 
+	if (!v->e) /* no entries, no signatures */
+		return 0;
 	for (size_t k = 0; k < v->nsig; k++) {
 		struct vsig *s = &v->sig[k];
 		struct ds_bundle_sig_report *sr = &v->r->sigs[v->r->nsigs++];

@@ -426,18 +426,17 @@ static void reload(struct daemon *d)
 	char path[DS_PATH_MAX];
 	ds_config *cfg = NULL, *old;
 	struct settings s;
-	int err;
 
 	reload_flag = 0;
-	if ((err = ds_home_path(d->h, "dossier.conf", path, sizeof(path))) < 0 ||
-	    (err = ds_config_load(&cfg, path)) < 0 || (err = ds_config_validate(cfg, path)) < 0) {
+	if (ds_home_path(d->h, "dossier.conf", path, sizeof(path)) < 0 ||
+	    ds_config_load(&cfg, path) < 0 || ds_config_validate(cfg, path) < 0) {
 		ds_cli_log(DS_LOG_ERR, "reload: %s; keeping the running configuration", ds_error_last());
 		ds_config_free(cfg);
 		return;
 	}
 	old = d->h->config;
 	d->h->config = cfg;
-	if ((err = load_settings(d->h, &s, d->force_poll, d->jobs_opt)) < 0) {
+	if (load_settings(d->h, &s, d->force_poll, d->jobs_opt) < 0) {
 		ds_cli_log(DS_LOG_ERR, "reload: %s: %s; keeping the running configuration", path,
 			   ds_error_last());
 		d->h->config = old;
@@ -446,9 +445,8 @@ static void reload(struct daemon *d)
 	}
 	d->s = s;
 	ds_cli_log_set_level(s.level);
-	if ((err = open_inbox(d)) < 0) {
+	if (open_inbox(d) < 0)
 		ds_cli_log(DS_LOG_ERR, "reload: %s", ds_error_last());
-	}
 	ds_config_free(old);
 	watch_open(&d->w);
 	d->w.nseen = 0; /* list afresh: the folder may have changed */
@@ -510,7 +508,7 @@ static int run(struct daemon *d)
 	int err;
 	int64_t next_list;
 
-	if ((err = load_settings(d->h, &d->s, d->force_poll, d->jobs_opt)) < 0) {
+	if (load_settings(d->h, &d->s, d->force_poll, d->jobs_opt) < 0) {
 		ds_cli_log(DS_LOG_ERR, "%s", ds_error_last());
 		return DS_EXIT_FAIL;
 	}
@@ -525,7 +523,7 @@ static int run(struct daemon *d)
 	}
 	ds_catalog_worker_clear(d->h->catalog, 0);
 	/* a stop in the middle of anything is finished here */
-	if ((err = ds_inbox_recover(d->ib)) < 0)
+	if (ds_inbox_recover(d->ib) < 0)
 		ds_cli_log(DS_LOG_ERR, "recovery: %s", ds_error_last());
 	if ((err = dossierd_ocr_start(&d->ocr, d->h, d->s.ocr, (int)d->s.jobs, d->once)) < 0) {
 		ds_cli_log(DS_LOG_ERR, "OCR: %s", ds_error_last());

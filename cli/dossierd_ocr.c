@@ -49,7 +49,9 @@ static void run_jobs(struct dossierd_ocr *o, ds_home *h, int jobs)
 	struct ds_job job;
 	int err;
 
-	if ((err = ds_cli_ocr_options(h, jobs, tmp, &ro)) < 0) {
+	if (!h)
+		return;
+	if (ds_cli_ocr_options(h, jobs, tmp, &ro) < 0) {
 		ds_cli_log(DS_LOG_ERR, "OCR: %s", ds_error_last());
 		return;
 	}
@@ -107,7 +109,7 @@ static void *thread_main(void *arg)
 {
 	struct dossierd_ocr *o = arg;
 	ds_home *h = NULL;
-	int gen = -1, err;
+	int gen = -1;
 
 	for (;;) {
 		pthread_mutex_lock(&o->mu);
@@ -123,7 +125,7 @@ static void *thread_main(void *arg)
 			if (g != gen) { /* a reload: read dossier.conf again */
 				ds_home_free(h);
 				h = NULL;
-				if ((err = ds_home_open(&h, o->root)) < 0) {
+				if (ds_home_open(&h, o->root) < 0) {
 					ds_cli_log(DS_LOG_ERR, "OCR: %s", ds_error_last());
 					break;
 				}

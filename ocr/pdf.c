@@ -105,7 +105,7 @@ int ds_ocr_pdf_merge(const char *const *inputs, size_t n, const char *title, con
 	*pages_out = 0;
 	if (n == 0)
 		return ds_error_set(DS_EINVALID, "PDF: no pages to join");
-	in = calloc(n, sizeof *in);
+	in = calloc(n, sizeof(qpdf_data));
 	bufs = calloc(n, sizeof *bufs);
 	if (!out || !in || !bufs) {
 		err = ds_error_set(DS_ENOMEM, "out of memory");

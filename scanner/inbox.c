@@ -650,7 +650,7 @@ static int run_job(struct job_ctx *x)
 	ds_inbox *ib = x->ib;
 	const char *name = x->job.subject;
 	struct ds_ingest_opts io = { .limits = ib->o.limits, .on_page = on_page, .arg = x };
-	struct ds_sidecar sc;
+	struct ds_sidecar sc = {0};
 	struct segment *seg = NULL;
 	size_t nseg = 0, npages, ncovers = 0;
 	ds_ingest *in = NULL;
@@ -666,7 +666,7 @@ static int run_job(struct job_ctx *x)
 			      x->job.error[0] ? x->job.error : "none");
 	if (!ds_text_valid(name, strlen(name)))
 		return reject(x, "the file name is not UTF-8 text");
-	if ((err = ds_path_join(path, sizeof(path), ib->dir, name)) < 0)
+	if (ds_path_join(path, sizeof(path), ib->dir, name) < 0)
 		return reject(x, "the file name is too long");
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0) {
 		if (errno == ENOENT) {
@@ -686,7 +686,7 @@ static int run_job(struct job_ctx *x)
 	x->size = st.st_size;
 	if ((err = ds_fmt(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd)) < 0)
 		goto done;
-	if ((err = ds_sha256_file_hex(fdpath, x->sha256)) < 0) {
+	if (ds_sha256_file_hex(fdpath, x->sha256) < 0) {
 		reason_from_error(x, fdpath, reason, sizeof(reason));
 		err = retry(x, reason);
 		goto done;
