@@ -150,8 +150,8 @@ static void dossier_close(struct run *r, struct dossier_run *d)
 	}
 	if (err == 0 && d->failed)
 		err = ds_error_set(DS_ERROR, "%s", d->why[0] ? d->why : "a page failed");
-	if (err == 0 && (err = ds_catalog_ocr_index_meta(r->cat, d->code)) == 0 &&
-	    (err = ds_catalog_ocr_finish(r->cat, d->code, r->opt->actor, &moved)) == 0) {
+	if (err == 0 && ds_catalog_ocr_index_meta(r->cat, d->code) == 0 &&
+	    ds_catalog_ocr_finish(r->cat, d->code, r->opt->actor, &moved) == 0) {
 		if (moved)
 			r->stats->dossiers_digitized++;
 		return;
