@@ -37,6 +37,19 @@ code=$("$D" intake --procedure 1.004227 --applicant-id 001090000001 \
 	--applicant-name "Nguyễn Văn An" --actor clerk1 "$home/sample.tif" | tail -n 1)
 echo "dossier code: $code"
 
+if has receipt && [ -x "$here/$build/dossierd" ] && [ -x "$here/$build/tests/ds-mkbatch" ]; then
+	step "a second dossier registered before scanning; its receipt (giấy tiếp nhận) with a QR code"
+	code2=$("$D" intake --procedure 1.004227 --applicant-id 001090000002 \
+		--applicant-name "Trần Thị Bình" --actor clerk1 | tail -n 1)
+	"$D" receipt "$code2" -o "$home/receipt.png"
+	echo "receipt: $home/receipt.png"
+	step "the scanner drops the receipt and a page into the inbox; dossierd routes it by the QR code"
+	printf '[daemon]\nocr = false\nsettle_ms = 0\n' >> "$home/dossier.conf"
+	echo "Bản sao hợp đồng chuyển nhượng quyền sử dụng đất." | "$MK" -o "$home/page.png" --bits 8 --dpi 150 >/dev/null
+	"$here/$build/tests/ds-mkbatch" -o "$home/inbox/scan-0001.tif" "$home/receipt.png" "$home/page.png"
+	"$here/$build/dossierd" --once
+	"$D" show "$code2" | head -n 12
+fi
 if has ocr; then
 	step "OCR (Vietnamese/English, worker pool)"
 	"$D" ocr "$code"
@@ -64,6 +77,15 @@ if has pki && has seal; then
 	if has verify; then
 		step "verify the bundle offline, as an auditor would"
 		"$D" verify "$bundle"
+	fi
+	if has log; then
+		step "seal log: a signed checkpoint, an inclusion proof, and an auditor's offline check"
+		"$D" log checkpoint --passphrase-file "$home/root.pass" -o "$home/checkpoint"
+		"$D" log prove "$code" -o "$home/proof"
+		mkdir "$home/auditor"
+		cp "$bundle" "$home/pki/root.pem" "$home/pki/log.pub" "$home/checkpoint" "$home/proof" "$home/auditor/"
+		(cd "$home/auditor" && DOSSIER_HOME=/nonexistent "$D" verify --trust root.pem \
+			--log-key log.pub --checkpoint checkpoint --proof proof "$(basename "$bundle")")
 	fi
 fi
 

@@ -61,3 +61,27 @@ expect_fail 1 "$D" seal "$code" --seal STNMT-1 --approver an --approver-passphra
 	{ cat "$T/ev.json"; fail "the failed attempt is not an event"; }
 json_get "$T/ev.json" 'd["events"][-1]["detail"]' | grep -q "sealed" || fail "no reason in the seal_failed event"
 ok "a granted seal that fails afterwards is recorded as seal_failed, with its reason"
+
+# …and from the terminal, without echo, when no descriptor is given (a pty
+# made by script(1), the passphrase typed on it)
+if command -v script >/dev/null; then
+	code3=$("$D" intake --procedure 1.004227 --applicant-id 3 --applicant-name "Vũ Thị E" "$T/a.tif" 2>/dev/null | tail -n 1)
+	"$SETUP" --digitize "$DOSSIER_HOME" "$code3"
+	mkfifo "$T/tty.in"
+	script -qec "\"$D\" seal $code3 --seal STNMT-2 --approver an --approver-passphrase-file \"$T/ap\"" /dev/null \
+		< "$T/tty.in" > "$T/tty.out" 2>&1 &
+	spid=$!
+	exec 3> "$T/tty.in"
+	# type only once the prompt is up (echo is off by then)
+	n=0; until grep -q "seal passphrase or PIN: " "$T/tty.out"; do
+		n=$((n + 1)); [ $n -lt 600 ] || { cat "$T/tty.out"; fail "no prompt on the terminal"; }; sleep 0.1
+	done
+	cat "$T/pp" >&3
+	exec 3>&-
+	wait $spid || { cat "$T/tty.out"; fail "seal with the seal's passphrase typed on the terminal"; }
+	! grep -q "pki passphrase for the test" "$T/tty.out" || fail "the passphrase was echoed"
+	"$D" verify "$(tr -d '\r' < "$T/tty.out" | grep '\.asice$' | tail -n 1)" >/dev/null || fail "verify the bundle sealed from the terminal"
+	ok "the seal's passphrase typed on the terminal, not echoed"
+else
+	echo "note: script(1) missing (bsdutils): the terminal passphrase path is not run"
+fi
