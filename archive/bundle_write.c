@@ -336,6 +336,11 @@ int ds_bundle_write(ds_bundle_writer *w, const char *path, char (*p7s_sha256)[65
 		goto done;
 	}
 	za = NULL;
+	/* DS_FAULT=write:N in the tests: a full disk at libzip's write */
+	if (ds_fault("write")) {
+		err = ds_error_set_errno(DS_EIO, ENOSPC, "%s: writing", tmp);
+		goto done;
+	}
 	if (chmod(tmp, 0644) != 0) {
 		err = ds_error_set_errno(DS_EIO, errno, "chmod %s", tmp);
 		goto done;

@@ -36,7 +36,14 @@ consistent() {
 expect_fail 74 env DS_FAULT=fsync:1 "$D" seal "$code" --seal STNMT-1 --approver an --approver-passphrase-file "$AP"
 [ "$(state)" = digitized ] || fail "state after a failed fsync"
 [ -z "$(find "$DOSSIER_HOME/archive" -name '*.asice*')" ] || fail "a failed seal left $(find "$DOSSIER_HOME/archive" -name '*.asice*')"
-ok "a failed fsync leaves no bundle and the dossier digitized"
+# a full disk while the bundle is written: the same
+expect_fail 74 env DS_FAULT=write:1 "$D" seal "$code" --seal STNMT-1 --approver an --approver-passphrase-file "$AP"
+grep -q "No space left on device" "$T/err" || fail "ENOSPC: $(cat "$T/err")"
+[ "$(wc -l < "$T/err")" = 1 ] || fail "ENOSPC: not one line: $(cat "$T/err")"
+[ "$(state)" = digitized ] || fail "state after ENOSPC"
+[ -z "$(find "$DOSSIER_HOME/archive" -name '*.asice*')" ] || fail "a full disk left $(find "$DOSSIER_HOME/archive" -name '*.asice*')"
+"$D" check >/dev/null || fail "dossier check after ENOSPC"
+ok "a failed fsync or a full disk leaves no bundle and the dossier digitized"
 
 i=0
 while [ $i -lt "$trials" ]; do
