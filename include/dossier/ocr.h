@@ -99,6 +99,13 @@ void ds_ocr_pdf_free(ds_ocr_pdf *p);
 int ds_ocr_pdf_merge(const char *const *inputs, size_t n, const char *title, const char *out_path,
 		     size_t max_input, size_t *pages_out);
 
+/* `dossier check`, OCR part (ocr/check.c): page PDF folders
+ * HOME/tmp/ocr-pages-CODE of dossiers no longer `received` are LEFTOVERs
+ * (removed with o->remove_leftovers when old enough). */
+struct ds_home;
+struct ds_check_opts;
+int ds_ocr_check(struct ds_home *h, const struct ds_check_opts *o, size_t *nfindings);
+
 /* ---- the worker pool over the catalog ---- */
 struct ds_ocr_run_options {
 	struct ds_ocr_options ocr;

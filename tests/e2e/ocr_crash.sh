@@ -68,6 +68,27 @@ for fault in write:1 write:4 fsync:1 fsync:3 fsync_dir:1; do
 done
 ok "ENOSPC and fsync failures: a one-line reason, nothing lost"
 
+# the page PDFs an interrupted run keeps are in use while the dossier is
+# received; once it is rejected they are leftovers that check removes
+r=$("$D" intake --procedure 1.000894 --applicant-id r --applicant-name "Rejected" "$T/s.tif" 2>/dev/null | tail -n 1)
+"$D" ocr --jobs 1 "$r" >/dev/null 2>&1 &
+pid=$!
+n=0; until ls "$DOSSIER_HOME/tmp/ocr-pages-$r"/p*.pdf >/dev/null 2>&1; do
+	n=$((n + 1)); [ $n -lt 600 ] || fail "no page PDF appeared"; sleep 0.05
+done
+kill -9 $pid 2>/dev/null || true
+wait $pid 2>/dev/null || true
+"$D" check --json > "$T/c.json" || fail "check with a run to resume"
+[ "$(json_get "$T/c.json" 'd["leftovers"]')" = 0 ] || { cat "$T/c.json"; fail "a run to resume counted as a leftover"; }
+"$D" reject "$r" --reason "hồ sơ giả" >/dev/null
+"$D" check --json > "$T/c.json" || fail "check after the rejection"
+json_get "$T/c.json" '[f["what"] for f in d["findings"] if f["kind"] == "leftover"]' | grep -q "ocr-pages-$r" ||
+	{ cat "$T/c.json"; fail "the page PDFs of a rejected dossier are not reported"; }
+touch -d '2 hours ago' "$DOSSIER_HOME/tmp/ocr-pages-$r"
+"$D" check --remove-leftovers >/dev/null || fail "check --remove-leftovers"
+[ ! -d "$DOSSIER_HOME/tmp/ocr-pages-$r" ] || fail "the leftover page PDFs were not removed"
+ok "page PDFs of an interrupted run: kept while it can resume, leftovers once the dossier is rejected"
+
 "$D" ocr --pending >/dev/null 2>&1 || fail "dossier ocr --pending after the crashes"
 for c in $codes; do
 	consistent "after --pending" "$c"
