@@ -342,9 +342,8 @@ int ds_catalog_department_get(ds_catalog *c, const char *code, struct ds_departm
 	return err;
 }
 
-/* Runs a query and grows *arr by one element per row, filled by fill(). */
-static int collect(ds_catalog *c, sqlite3_stmt *st, size_t elem, void **arr, size_t *n,
-		   void (*fill)(sqlite3_stmt *, void *))
+int ds_catalog__collect(ds_catalog *c, sqlite3_stmt *st, size_t elem, size_t max, void **arr,
+			size_t *n, void (*fill)(sqlite3_stmt *, void *))
 {
 	size_t cap = 0;
 	char *a = NULL;
@@ -352,6 +351,8 @@ static int collect(ds_catalog *c, sqlite3_stmt *st, size_t elem, void **arr, siz
 	*arr = NULL;
 	*n = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (max && *n == max)
+			break;
 		if (*n == cap) {
 			size_t ncap = cap ? cap * 2 : 16, bytes;
 			if (__builtin_mul_overflow(ncap, elem, &bytes)) {
@@ -370,7 +371,7 @@ static int collect(ds_catalog *c, sqlite3_stmt *st, size_t elem, void **arr, siz
 		fill(st, a + *n * elem);
 		(*n)++;
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		err = ds_catalog__err(c, rc, "query");
 done:
 	if (err < 0) {
@@ -395,7 +396,7 @@ int ds_catalog_department_list(ds_catalog *c, struct ds_department **out, size_t
 	int err = ds_catalog__prepare(c, &st, "SELECT code, name FROM departments ORDER BY code");
 	if (err < 0)
 		return err;
-	err = collect(c, st, sizeof **out, (void **)out, n, fill_department);
+	err = ds_catalog__collect(c, st, sizeof **out, 0, (void **)out, n, fill_department);
 	sqlite3_finalize(st);
 	return err;
 }
@@ -461,7 +462,7 @@ int ds_catalog_procedure_list(ds_catalog *c, struct ds_procedure **out, size_t *
 		c, &st, "SELECT code, name, department, days FROM procedures ORDER BY code");
 	if (err < 0)
 		return err;
-	err = collect(c, st, sizeof **out, (void **)out, n, fill_procedure);
+	err = ds_catalog__collect(c, st, sizeof **out, 0, (void **)out, n, fill_procedure);
 	sqlite3_finalize(st);
 	return err;
 }
@@ -653,7 +654,7 @@ int ds_catalog_dossier_list(ds_catalog *c, const struct ds_dossier_filter *f,
 		sqlite3_bind_text(st, 3, f->applicant_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, f->due_before);
 	sqlite3_bind_int(st, 5, f->not_closed);
-	err = collect(c, st, sizeof **out, (void **)out, n, fill_dossier);
+	err = ds_catalog__collect(c, st, sizeof **out, 0, (void **)out, n, fill_dossier);
 	sqlite3_finalize(st);
 	return err;
 }
@@ -743,7 +744,7 @@ int ds_catalog_event_list(ds_catalog *c, const char *code, struct ds_event **out
 				       "WHERE (?1 = 0 AND dossier IS NULL) OR dossier = ?1 ORDER BY id")) < 0)
 		return err;
 	sqlite3_bind_int64(st, 1, id);
-	err = collect(c, st, sizeof **out, (void **)out, n, fill_event);
+	err = ds_catalog__collect(c, st, sizeof **out, 0, (void **)out, n, fill_event);
 	sqlite3_finalize(st);
 	return err;
 }
@@ -903,7 +904,7 @@ int ds_catalog_page_list(ds_catalog *c, const char *code, const char *kind, stru
 	sqlite3_bind_int64(st, 1, id);
 	if (kind)
 		sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-	err = collect(c, st, sizeof **out, (void **)out, n, fill_page);
+	err = ds_catalog__collect(c, st, sizeof **out, 0, (void **)out, n, fill_page);
 	sqlite3_finalize(st);
 	return err;
 }
@@ -925,7 +926,7 @@ int ds_catalog_blob_refs(ds_catalog *c, char (**out)[65], size_t *n)
 		"UNION SELECT sha256 FROM dossier_pdf");
 	if (err < 0)
 		return err;
-	err = collect(c, st, sizeof **out, (void **)out, n, fill_hex);
+	err = ds_catalog__collect(c, st, sizeof **out, 0, (void **)out, n, fill_hex);
 	sqlite3_finalize(st);
 	return err;
 }

@@ -35,46 +35,6 @@ const char ds_catalog__schema_archive[] =
 	"  indication TEXT NOT NULL,"
 	"  UNIQUE(dossier, source_code));";
 
-typedef void (*fill_fn)(sqlite3_stmt *, void *);
-
-static int rows(ds_catalog *c, sqlite3_stmt *st, size_t elem, void **arr, size_t *n, fill_fn fill)
-{
-	size_t cap = 0;
-	char *a = NULL;
-	int rc, err = 0;
-	*arr = NULL;
-	*n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			size_t ncap = cap ? cap * 2 : 8, bytes;
-			if (__builtin_mul_overflow(ncap, elem, &bytes)) {
-				err = ds_error_set(DS_ENOMEM, "too many rows");
-				goto done;
-			}
-			char *na = realloc(a, bytes);
-			if (!na) {
-				err = ds_error_set(DS_ENOMEM, "out of memory");
-				goto done;
-			}
-			a = na;
-			cap = ncap;
-		}
-		memset(a + *n * elem, 0, elem);
-		fill(st, a + *n * elem);
-		(*n)++;
-	}
-	if (rc != SQLITE_DONE)
-		err = ds_catalog__err(c, rc, "query");
-done:
-	if (err < 0) {
-		free(a);
-		*n = 0;
-		return err;
-	}
-	*arr = a;
-	return 0;
-}
-
 #define BUNDLE_COLUMNS                                                                       \
 	"b.id, d.code, b.version, b.path, b.sha256, b.size, b.seal_id, b.approver, b.level, " \
 	"b.seal_p7s_sha256, b.sealed_at, b.superseded FROM bundles b JOIN dossiers d ON d.id = b.dossier "
@@ -181,7 +141,7 @@ int ds_catalog_bundle_list(ds_catalog *c, const char *code, struct ds_bundle_row
 		return err;
 	if (code)
 		sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-	err = rows(c, st, sizeof **out, (void **)out, n, fill_bundle);
+	err = ds_catalog__collect(c, st, sizeof **out, 0, (void **)out, n, fill_bundle);
 	sqlite3_finalize(st);
 	return err;
 }
@@ -225,7 +185,7 @@ int ds_catalog_result_list(ds_catalog *c, const char *code, struct ds_result_row
 					       "ORDER BY id")) < 0)
 		return err;
 	sqlite3_bind_int64(st, 1, id);
-	err = rows(c, st, sizeof **out, (void **)out, n, fill_result);
+	err = ds_catalog__collect(c, st, sizeof **out, 0, (void **)out, n, fill_result);
 	sqlite3_finalize(st);
 	return err;
 }
@@ -278,7 +238,7 @@ int ds_catalog_reuse_list(ds_catalog *c, const char *code, struct ds_reuse_row *
 				       "ON d.id = r.dossier WHERE r.dossier = ? ORDER BY r.id")) < 0)
 		return err;
 	sqlite3_bind_int64(st, 1, id);
-	err = rows(c, st, sizeof **out, (void **)out, n, fill_reuse);
+	err = ds_catalog__collect(c, st, sizeof **out, 0, (void **)out, n, fill_reuse);
 	sqlite3_finalize(st);
 	return err;
 }

@@ -259,42 +259,6 @@ int ds_catalog_jobs_recover(ds_catalog *c, const char *kind, size_t *n)
 	return err;
 }
 
-/* Runs a SELECT with optional text binds and gathers rows with `fill`. */
-static int gather(ds_catalog *c, sqlite3_stmt *st, size_t elem, size_t max,
-		  void (*fill)(sqlite3_stmt *, void *), void **out, size_t *n)
-{
-	unsigned char *arr = NULL;
-	size_t cnt = 0, cap = 0;
-	int rc, err = 0;
-
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (max && cnt == max)
-			break;
-		if (cnt == cap) {
-			size_t ncap = cap ? cap * 2 : 16, bytes;
-			unsigned char *na;
-			if (__builtin_mul_overflow(ncap, elem, &bytes) || !(na = realloc(arr, bytes))) {
-				err = ds_error_set(DS_ENOMEM, "out of memory listing rows");
-				goto done;
-			}
-			arr = na;
-			cap = ncap;
-		}
-		fill(st, arr + cnt * elem);
-		cnt++;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		err = ds_catalog__err(c, rc, "listing rows");
-		goto done;
-	}
-	*out = arr;
-	*n = cnt;
-	arr = NULL; /* transferred */
-done:
-	free(arr);
-	return err;
-}
-
 static void fill_job_v(sqlite3_stmt *st, void *p)
 {
 	fill_job(st, p);
@@ -317,7 +281,7 @@ int ds_catalog_job_list(ds_catalog *c, const char *kind, const char *state, size
 		sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
 	if (state)
 		sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
-	err = gather(c, st, sizeof(**out), max, fill_job_v, (void **)out, n);
+	err = ds_catalog__collect(c, st, sizeof(**out), max, (void **)out, n, fill_job_v);
 	sqlite3_finalize(st);
 	return err;
 }
@@ -427,7 +391,7 @@ int ds_catalog_inbox_pending(ds_catalog *c, struct ds_inbox_file **out, size_t *
 				       "SELECT " INBOX_COLUMNS " FROM inbox_files WHERE moved = 0 "
 				       "ORDER BY id")) < 0)
 		return err;
-	err = gather(c, st, sizeof(**out), 0, fill_inbox, (void **)out, n);
+	err = ds_catalog__collect(c, st, sizeof(**out), 0, (void **)out, n, fill_inbox);
 	sqlite3_finalize(st);
 	return err;
 }
@@ -467,7 +431,7 @@ int ds_catalog_inbox_list(ds_catalog *c, const char *state, size_t max,
 		return err;
 	if (state)
 		sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
-	err = gather(c, st, sizeof(**out), max, fill_inbox, (void **)out, n);
+	err = ds_catalog__collect(c, st, sizeof(**out), max, (void **)out, n, fill_inbox);
 	sqlite3_finalize(st);
 	return err;
 }
@@ -542,7 +506,7 @@ int ds_catalog_worker_list(ds_catalog *c, struct ds_worker **out, size_t *n)
 				       "SELECT name, pid, state, job, since, heartbeat FROM "
 				       "daemon_workers ORDER BY name")) < 0)
 		return err;
-	err = gather(c, st, sizeof(**out), 0, fill_worker, (void **)out, n);
+	err = ds_catalog__collect(c, st, sizeof(**out), 0, (void **)out, n, fill_worker);
 	sqlite3_finalize(st);
 	return err;
 }

@@ -20,6 +20,11 @@ struct ds_catalog {
 /* Sets the error message from SQLite's and returns a DS_* code
  * (DS_EBUSY for SQLITE_BUSY/LOCKED, DS_EEXISTS for constraint violations). */
 int ds_catalog__err(ds_catalog *c, int rc, const char *what);
+/* Steps `st` and gathers its rows (at most `max`, 0: all) into a malloc'd
+ * array of `elem`-byte elements, each zeroed then filled by fill(). On
+ * error *arr is NULL and *n 0. */
+int ds_catalog__collect(ds_catalog *c, sqlite3_stmt *st, size_t elem, size_t max, void **arr,
+			size_t *n, void (*fill)(sqlite3_stmt *, void *));
 
 int ds_catalog__prepare(ds_catalog *c, sqlite3_stmt **st, const char *sql);
 int ds_catalog__exec(ds_catalog *c, const char *sql);
