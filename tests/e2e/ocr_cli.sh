@@ -99,6 +99,19 @@ set +e
 set -e
 [ "$(js 'd["already_done"], d["done"], d["failed"]' < "$T/b2.json")" = "1 0 1" ] || bad "rerun: $(cat "$T/b2.json")"
 
+# --- a progress line on a terminal (pages done/total, rate, ETA), nothing
+# otherwise ---
+"$DS_MKSCAN" -o "$T/prog.tif" --pages 2 --text "Trang có thanh tiến độ."
+P=$("$D" intake --procedure 1.004227 --applicant-id 004 --applicant-name "Ngô Thị Dung" "$T/prog.tif" | tail -n 1)
+if command -v script >/dev/null; then
+	script -qec "\"$D\" ocr $P --jobs 1" /dev/null < /dev/null > "$T/prog.out" 2>&1 || bad "ocr on a terminal"
+	tr '\r' '\n' < "$T/prog.out" | grep -Eq '^ocr \[#+\] 2/2 +[0-9.]+/min +ETA [0-9]{2}:[0-9]{2}' ||
+		bad "no progress line on a terminal: $(cat -v "$T/prog.out")"
+fi
+Q=$("$D" intake --procedure 1.004227 --applicant-id 005 --applicant-name "Ngô Văn Em" "$T/prog.tif" | tail -n 1)
+"$D" ocr "$Q" --jobs 1 > /dev/null 2> "$T/prog.err" || bad "ocr off a terminal"
+! grep -q "ETA" "$T/prog.err" || bad "a progress line written to a file: $(cat "$T/prog.err")"
+
 # --- resume after SIGKILL: finished pages are not redone (not even for the PDF) ---
 "$DS_MKSCAN" -o "$T/multi.tif" --pages 4 --text "Trang hồ sơ đăng ký kinh doanh hộ gia đình, số thứ tự trang ở cuối."
 C=$("$D" intake --procedure 1.004227 --applicant-id 003 --applicant-name "Lê Văn Cường" "$T/multi.tif" | tail -n 1)
