@@ -77,14 +77,17 @@ int main(int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &a);
 		if (ds_archive_seal(h, &o, &res) < 0) {
 			fprintf(stderr, "seal: %s\n", ds_error_last());
+			free(ms);
 			return 1;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &b);
 		ms[i] = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
 	}
 	struct stat st;
-	if (stat(res.path, &st) != 0)
+	if (stat(res.path, &st) != 0) {
+		free(ms);
 		return 1;
+	}
 	qsort(ms, (size_t)n, sizeof *ms, cmp);
 	printf("%.1f %.1f %lld\n", ms[n / 2], ms[0], (long long)st.st_size);
 	free(ms);

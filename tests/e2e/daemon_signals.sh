@@ -19,8 +19,8 @@ printf '[daemon]\nocr = false\nsettle_ms = 0\npoll_seconds = 0\n' >> "$CONF"
 c=$("$D" intake --procedure 1.004227 --applicant-id 001 --applicant-name "Nguyễn Văn An" 2>/dev/null | tail -n 1)
 echo "Trang" | "$MK" -o "$T/p.tif" --pages 1 --bits 1 --dpi 100 --width 600 --height 800
 
-# wait_for COND...: up to 30 s
-wait_for() { n=0; until "$@"; do n=$((n + 1)); [ "$n" -lt 300 ] || return 1; sleep 0.1; done; }
+# wait_for COND...: up to 30 s (times DS_WAIT_SCALE: 10 under valgrind)
+wait_for() { n=0; until "$@"; do n=$((n + 1)); [ "$n" -lt $((300 * ${DS_WAIT_SCALE:-1})) ] || return 1; sleep 0.1; done; }
 exists() { [ -e "$1" ]; }
 gone() { ! kill -0 "$1" 2>/dev/null; }
 
@@ -101,9 +101,10 @@ printf '[daemon]\nocr = false\nsettle_ms = 1500\nwatch = poll\npoll_seconds = 1\
 "$DOSSIERD" 2>>"$T/log" &
 pid=$!
 wait_for grep -q "watching .*(polling)" "$T/log" || fail "poll mode"
-size=$(stat -c %s "$T/long.tif")
+echo "Trang ghi chậm" | "$MK" -o "$T/mid.tif" --pages 20 --bits 8 --dpi 100 --width 827 --height 1169
+size=$(stat -c %s "$T/mid.tif")
 half=$((size / 2))
-{ head -c "$half" "$T/long.tif"; sleep 1; tail -c +"$((half + 1))" "$T/long.tif"; printf 'p'; } > "$IN/${c}_slow.tif"
+{ head -c "$half" "$T/mid.tif"; sleep 1; tail -c +"$((half + 1))" "$T/mid.tif"; printf 'p'; } > "$IN/${c}_slow.tif"
 wait_for exists "$IN/done/${c}_slow.tif" || { cat "$T/log"; fail "slow file not ingested"; }
 kill -TERM "$pid"; wait "$pid" || fail "exit after poll"
 ok "polling: a file is taken only once complete"

@@ -62,8 +62,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: ds-cer REFERENCE HYPOTHESIS\n");
 		return 64;
 	}
-	if (load(argv[1], &a, &na) < 0 || load(argv[2], &b, &nb) < 0)
+	if (load(argv[1], &a, &na) < 0 || load(argv[2], &b, &nb) < 0) {
+		free(a);
+		free(b);
 		return 1;
+	}
 	if (na == 0) {
 		printf("%.6f\n", nb == 0 ? 0.0 : 1.0);
 		free(a);

@@ -220,7 +220,8 @@ static inline size_t fx_craft(unsigned char *buf, size_t cap, uint32_t w, uint32
                               uint32_t next)
 {
 	memset(buf, 0, cap);
-	memcpy(buf, "II*\0", 4);
+	static const unsigned char magic[4] = {'I', 'I', '*', 0}; /* little-endian TIFF */
+	memcpy(buf, magic, sizeof magic);
 	put32(buf + 4, 8);
 	struct fx_entry e[] = {
 		{256, 4, 1, w}, {257, 4, 1, h}, {258, 3, 1, 1}, {259, 3, 1, compression},

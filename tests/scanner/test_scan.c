@@ -239,14 +239,14 @@ static void check_generated(const struct fx_tiff *f, const char *name)
 static void test_compressions(void **state)
 {
 	(void)state;
-	static const struct { uint16_t c; const char *n; int bits[3]; } combos[] = {
-		{COMPRESSION_NONE, "none", {1, 8, 24}},
-		{COMPRESSION_CCITTFAX4, "g4", {1, 0, 0}},
-		{COMPRESSION_CCITTFAX3, "g3", {1, 0, 0}},
-		{COMPRESSION_LZW, "lzw", {1, 8, 24}},
-		{COMPRESSION_ADOBE_DEFLATE, "zip", {1, 8, 24}},
-		{COMPRESSION_PACKBITS, "packbits", {1, 8, 24}},
-		{COMPRESSION_JPEG, "jpeg", {8, 24, 0}},
+	static const struct { const char *n; int bits[3]; uint16_t c; } combos[] = {
+		{"none", {1, 8, 24}, COMPRESSION_NONE},
+		{"g4", {1, 0, 0}, COMPRESSION_CCITTFAX4},
+		{"g3", {1, 0, 0}, COMPRESSION_CCITTFAX3},
+		{"lzw", {1, 8, 24}, COMPRESSION_LZW},
+		{"zip", {1, 8, 24}, COMPRESSION_ADOBE_DEFLATE},
+		{"packbits", {1, 8, 24}, COMPRESSION_PACKBITS},
+		{"jpeg", {8, 24, 0}, COMPRESSION_JPEG},
 	};
 	int n = 0;
 	for (size_t k = 0; k < sizeof combos / sizeof combos[0]; k++) {

@@ -14,7 +14,6 @@ int main(int argc, char **argv)
 	uint64_t idx = 0;
 	char *end = NULL;
 	long long t;
-	int err;
 
 	if (argc != 6) {
 		fprintf(stderr, "usage: %s CATALOG CODE SEAL_ID SHA256_HEX UNIX_TIME\n", argv[0]);
@@ -23,8 +22,8 @@ int main(int argc, char **argv)
 	t = strtoll(argv[5], &end, 10);
 	if (*end != '\0')
 		return 64;
-	if ((err = ds_catalog_open(&c, argv[1], 0)) < 0 ||
-	    (err = ds_seallog_append(c, argv[2], argv[3], argv[4], t, &idx)) < 0) {
+	if (ds_catalog_open(&c, argv[1], 0) < 0 ||
+	    ds_seallog_append(c, argv[2], argv[3], argv[4], t, &idx) < 0) {
 		fprintf(stderr, "%s: %s\n", argv[0], ds_error_last());
 		ds_catalog_free(c);
 		return 1;

@@ -170,7 +170,8 @@ static void test_key_files(void **state)
 		assert_non_null(e);
 		assert_int_equal(EVP_PKEY_get_raw_public_key(e, pub, &pl), 1);
 		EVP_PKEY_free(e);
-		memcpy(buf, "bacninh.gov.vn/dossier/seal-log\n\x01", 33);
+		static const char prefix[] = "bacninh.gov.vn/dossier/seal-log\n\x01"; /* name, LF, 0x01 */
+		memcpy(buf, prefix, sizeof prefix - 1);
 		memcpy(buf + 33, pub, 32);
 		assert_int_equal(EVP_Digest(buf, 65, h, NULL, EVP_sha256(), NULL), 1);
 		assert_int_equal(ds_seallog_key_load_public(&k, pp, "bacninh.gov.vn/dossier/seal-log"), 0);

@@ -102,8 +102,10 @@ static int read_request(int fd, char *path, size_t pn, unsigned char **body, siz
 		return -1;
 	unsigned char *b = malloc((size_t)cl + 1);
 	size_t have = hl - head;
-	if (!b || have > (size_t)cl)
+	if (!b || have > (size_t)cl) {
+		free(b);
 		return -1;
+	}
 	memcpy(b, hdr + head, have);
 	while (have < (size_t)cl) {
 		ssize_t r = read(fd, b + have, (size_t)cl - have);
