@@ -13,10 +13,13 @@
 #include "dossier/fs.h"
 #include "dossier/home.h"
 #include "dossier/ocr.h"
+#include "ocr/ocr_int.h"
 
 #define PREFIX "ocr-pages-"
 
-static void remove_dir(const char *dir)
+/* Removes a page PDF folder (the files of one dossier's run, then the
+ * folder). Used by the pool (ocr/run.c) once the dossier's PDF is stored. */
+void ds_ocr__remove_pdf_dir(const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
@@ -61,7 +64,7 @@ int ds_ocr_check(struct ds_home *h, const struct ds_check_opts *o, size_t *nfind
 			o->on_finding(o->arg, DS_FINDING_LEFTOVER, path,
 				      "page PDFs of an OCR run whose dossier is no longer received");
 		if (o->remove_leftovers && ds_now() - (int64_t)st.st_mtime >= o->leftover_min_age)
-			remove_dir(path);
+			ds_ocr__remove_pdf_dir(path);
 	}
 	closedir(d);
 	if (nfindings)

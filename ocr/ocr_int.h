@@ -26,4 +26,8 @@ struct ds_ocr__prepared {
  * and deskew of a decoded page. `in` is not modified. */
 int ds_ocr__prepare(ds_ocr_engine *e, struct Pix *in, struct ds_ocr__prepared *out);
 
+/* Removes a page PDF folder HOME/tmp/ocr-pages-CODE and its files
+ * (ocr/check.c). */
+void ds_ocr__remove_pdf_dir(const char *dir);
+
 #endif

@@ -7,7 +7,6 @@
  * runs; when the dossier's last page has passed, qpdf joins them into the
  * searchable PDF and the folder goes. So a run that was interrupted
  * resumes without recognising its finished pages again. */
-#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -101,22 +100,6 @@ static int write_page_pdf(struct run *r, ds_ocr_engine *e, const struct job *j)
 	return err;
 }
 
-/* Removes the page PDF folder of a dossier (its PDF is stored). */
-static void remove_pdf_dir(const char *dir)
-{
-	DIR *dd = opendir(dir);
-	struct dirent *de;
-	char path[DS_PATH_MAX];
-	if (!dd)
-		return;
-	while ((de = readdir(dd)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
-		    ds_path_join(path, sizeof path, dir, de->d_name) == 0)
-			(void)unlink(path);
-	closedir(dd);
-	(void)rmdir(dir);
-}
-
 /* Joins the page PDFs, stores and records the dossier's PDF, then tries to
  * move the dossier on. Called with the lock held once every job of the
  * dossier has passed. */
@@ -141,10 +124,10 @@ static void dossier_close(struct run *r, struct dossier_run *d)
 		    (err = ds_ocr_pdf_merge(inputs, d->njobs, d->code, path, PAGE_PDF_MAX, &pages)) == 0 &&
 		    (err = ds_store_put_file(r->store, path, sha)) == 0 &&
 		    (err = ds_catalog_ocr_pdf_set(r->cat, d->code, sha, (int)pages)) == 0)
-			remove_pdf_dir(d->pdf_dir);
+			ds_ocr__remove_pdf_dir(d->pdf_dir);
 		else if (err < 0 && err != DS_ENOMEM)
 			/* a page PDF that does not read: the next run makes them all again */
-			remove_pdf_dir(d->pdf_dir);
+			ds_ocr__remove_pdf_dir(d->pdf_dir);
 		free(paths);
 		free(inputs);
 	}
