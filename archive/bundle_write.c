@@ -200,19 +200,6 @@ static int add_entry(zip_t *za, const char *name, zip_source_t *src, int store,
 	return 0;
 }
 
-static int fsync_path(const char *path, int dir)
-{
-	int fd = open(path, (dir ? O_DIRECTORY : 0) | O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return ds_error_set_errno(DS_EIO, errno, "%s", path);
-	int rc = fsync(fd);
-	int e = errno;
-	close(fd);
-	if (rc != 0 || ds_fault("fsync"))
-		return ds_error_set_errno(DS_EIO, rc != 0 ? e : EIO, "fsync %s", path);
-	return 0;
-}
-
 int ds_bundle_write(ds_bundle_writer *w, const char *path, char (*p7s_sha256)[65], size_t nout)
 {
 	int err = 0, zerr = 0;
@@ -345,7 +332,7 @@ int ds_bundle_write(ds_bundle_writer *w, const char *path, char (*p7s_sha256)[65
 		err = ds_error_set_errno(DS_EIO, errno, "chmod %s", tmp);
 		goto done;
 	}
-	if ((err = fsync_path(tmp, 0)) < 0)
+	if ((err = ds_fsync_file(tmp)) < 0)
 		goto done;
 	/* A file changed between hashing and copying would make a bundle whose
 	 * signatures do not cover it: re-read what was written before

@@ -129,30 +129,29 @@ done:
 	return err;
 }
 
-int ds_fsync_file(const char *path)
+/* fsync of a path opened read-only with `flags`; `point` is the fault
+ * injection point (DS_FAULT) that stands for a failed fsync. */
+static int fsync_opened(const char *path, int flags, const char *point, const char *what)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | flags);
 	if (fd < 0)
-		return ds_error_set_errno(DS_EIO, errno, "%s: cannot open", path);
+		return ds_error_set_errno(DS_EIO, errno, "%s: cannot open %s", path, what);
 	int r = fsync(fd);
 	int e = errno;
 	close(fd);
-	if (r != 0 || ds_fault("fsync"))
+	if (r != 0 || ds_fault(point))
 		return ds_error_set_errno(DS_EIO, r != 0 ? e : EIO, "%s: fsync failed", path);
 	return 0;
 }
 
+int ds_fsync_file(const char *path)
+{
+	return fsync_opened(path, 0, "fsync", "file");
+}
+
 int ds_fsync_dir(const char *dir)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return ds_error_set_errno(DS_EIO, errno, "%s: cannot open folder", dir);
-	int r = fsync(fd);
-	int e = errno;
-	close(fd);
-	if (r != 0 || ds_fault("fsync_dir"))
-		return ds_error_set_errno(DS_EIO, r != 0 ? e : EIO, "%s: fsync failed", dir);
-	return 0;
+	return fsync_opened(dir, O_DIRECTORY, "fsync_dir", "folder");
 }
 
 static int dir_of(const char *path, char *out, size_t n)
