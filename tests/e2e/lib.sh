@@ -34,9 +34,11 @@ demo_pki() {
 	"$D" approver add "$1" --cert "$DOSSIER_HOME/pki/approvers/$1.pem" --seal STNMT-1 >/dev/null
 }
 # check_bundle BUNDLE ROOT.pem: what every bundle the tests produce must pass
-# (issue 6): `dossier verify` TOTAL_PASSED, `unzip -t`, python3's zipfile
-# (mimetype first, stored, no extra field; dossier.json NFC), and each
-# manifest's signature verified by GnuTLS certtool and NSS cmsutil.
+# (issue 6): `dossier verify` TOTAL_PASSED, `unzip -t`, the bytes FORMATS.md
+# fixes checked with python3's zipfile (mimetype first, stored, no extra
+# field or data descriptor; media stored, text deflated; one timestamp;
+# ASCII names; dossier.json second and NFC), and each manifest's signature
+# verified by GnuTLS certtool and NSS cmsutil.
 check_bundle() {
 	_b=$1 _root=$2 _x="$T/cb.$$"
 	"$D" verify "$_b" > "$T/cb.out" 2>&1 || { cat "$T/cb.out" >&2; fail "check_bundle: dossier verify $_b"; }
@@ -50,10 +52,19 @@ assert sig == 0x04034b50 and raw[30:30 + nl] == b"mimetype", "mimetype not first
 assert method == 0 and el == 0 and flags & 8 == 0, "mimetype compressed, extra field or descriptor"
 assert raw[30 + nl:30 + nl + us] == b"application/vnd.etsi.asic-e+zip"
 z = zipfile.ZipFile(p)
-assert z.namelist()[0] == "mimetype"
+names = z.namelist()
+assert names[0] == "mimetype" and names[1] == "dossier.json", names[:2]
 for i in z.infolist():
+    assert i.flag_bits & 8 == 0, "data descriptor on " + i.filename
     assert i.extra == b"", "extra field on " + i.filename
-assert unicodedata.is_normalized("NFC", z.read("dossier.json").decode("utf-8"))
+    # the local header too
+    lnl, lel = struct.unpack("<HH", raw[i.header_offset + 26:i.header_offset + 30])
+    assert lel == 0, "local extra field on " + i.filename
+    stored = i.filename.endswith((".tif", ".png", ".pdf", ".p7s", ".jpg")) or i.filename == "mimetype"
+    assert i.compress_type == (0 if stored else 8), (i.filename, i.compress_type)
+    assert i.date_time == z.infolist()[0].date_time
+    assert i.filename.isascii() and ".." not in i.filename.split("/") and len(i.filename) <= 255
+assert unicodedata.is_normalized("NFC", z.read("dossier.json").decode("utf-8")), "dossier.json is not NFC"
 PY
 	rm -rf "$_x"; mkdir -p "$_x/nss"
 	(cd "$_x" && unzip -q "$_b")
