@@ -154,23 +154,25 @@ static void not_blank(void **state)
 	}
 }
 
+/* phototest turned each way, and the rotation that sets it upright */
+static const struct {
+	const char *file;
+	int rotation;
+} turned[] = {{"tesseract-test/phototest-rotated-L.png", 90},
+	      {"tesseract-test/phototest-rotated-R.png", 270},
+	      {"tesseract-test/phototest-rotated-180.png", 180},
+	      {"tesseract-test/phototest.tif", 0}};
+
 static void turned_pages(void **state)
 {
 	(void)state;
-	struct {
-		const char *file;
-		int rotation;
-	} t[] = {{"tesseract-test/phototest-rotated-L.png", 90},
-		 {"tesseract-test/phototest-rotated-R.png", 270},
-		 {"tesseract-test/phototest-rotated-180.png", 180},
-		 {"tesseract-test/phototest.tif", 0}};
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+	for (size_t i = 0; i < sizeof turned / sizeof turned[0]; i++) {
 		struct ds_ocr__prepared prep;
-		PIX *pix = corpus(t[i].file);
+		PIX *pix = corpus(turned[i].file);
 		NEED(pix);
 		assert_int_equal(ds_ocr__prepare(engine, pix, &prep), 0);
-		if (prep.rotation != t[i].rotation)
-			fail_msg("%s: rotation %d, expected %d", t[i].file, prep.rotation, t[i].rotation);
+		if (prep.rotation != turned[i].rotation)
+			fail_msg("%s: rotation %d, expected %d", turned[i].file, prep.rotation, turned[i].rotation);
 		struct ds_ocr_result r;
 		assert_int_equal(ds_ocr_engine_recognize(engine, prep.pix, 0, 1, &r), 0);
 		assert_non_null(strstr(r.text, "The quick brown dog jumped over"));
@@ -184,21 +186,14 @@ static void turned_pages(void **state)
 static void osd_direction(void **state)
 {
 	(void)state;
-	struct {
-		const char *file;
-		int rotation;
-	} t[] = {{"tesseract-test/phototest-rotated-L.png", 90},
-		 {"tesseract-test/phototest-rotated-R.png", 270},
-		 {"tesseract-test/phototest-rotated-180.png", 180},
-		 {"tesseract-test/phototest.tif", 0}};
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+	for (size_t i = 0; i < sizeof turned / sizeof turned[0]; i++) {
 		int rot = -1;
 		double conf = 0;
-		PIX *pix = corpus(t[i].file);
+		PIX *pix = corpus(turned[i].file);
 		NEED(pix);
 		assert_int_equal(ds_ocr_engine_osd(engine, pix, &rot, &conf), 0);
-		if (rot != t[i].rotation)
-			fail_msg("%s: OSD rotation %d, expected %d", t[i].file, rot, t[i].rotation);
+		if (rot != turned[i].rotation)
+			fail_msg("%s: OSD rotation %d, expected %d", turned[i].file, rot, turned[i].rotation);
 		pixDestroy(&pix);
 	}
 	/* a blank page: undecided */
