@@ -12,25 +12,23 @@
 #include "dossier/fs.h"
 #include "dossier/home.h"
 
-int ds_archive_reuse_attach(struct ds_home *h, const char *code, const char *source_code,
-			    const struct ds_bundle_verify_opts *vopts, const char *actor)
+int ds_archive_reuse_verify(struct ds_home *h, const char *applicant_id, const char *source_code,
+			    const struct ds_bundle_verify_opts *vopts, struct ds_archive_reuse *out)
 {
-	struct ds_dossier d, src;
+	struct ds_dossier src;
 	struct ds_bundle_row b;
 	struct ds_bundle_report *r = NULL;
-	char path[DS_PATH_MAX], sha[65], detail[DS_DETAIL_MAX];
+	char path[DS_PATH_MAX], sha[65];
 	int err;
 
+	memset(out, 0, sizeof *out);
 	if (!vopts || !vopts->cms_verify)
 		return ds_error_set(DS_EINVALID, "reuse: a CMS verifier is required");
-	if ((err = ds_catalog_dossier_get(h->catalog, code, &d)) < 0 ||
-	    (err = ds_catalog_dossier_get(h->catalog, source_code, &src)) < 0)
+	if ((err = ds_catalog_dossier_get(h->catalog, source_code, &src)) < 0)
 		return err;
-	if (strcmp(code, source_code) == 0)
-		return ds_error_set(DS_EINVALID, "dossier %s cannot reuse itself", code);
-	if (strcmp(d.applicant_id, src.applicant_id) != 0)
+	if (strcmp(applicant_id, src.applicant_id) != 0)
 		return ds_error_set(DS_EPERM, "dossier %s belongs to another applicant than %s",
-				    source_code, code);
+				    source_code, applicant_id);
 	err = ds_catalog_bundle_latest(h->catalog, source_code, &b);
 	if (err == DS_ENOTFOUND)
 		return ds_error_set(DS_ESTATE, "dossier %s has no sealed bundle to reuse", source_code);
@@ -50,34 +48,58 @@ int ds_archive_reuse_attach(struct ds_home *h, const char *code, const char *sou
 		err = ds_error_set(DS_ESIG, "%s: %s%s%s", path,
 				   r->indication == DS_TOTAL_FAILED ? "TOTAL_FAILED" : "INDETERMINATE",
 				   r->sub_indication[0] ? "/" : "", r->sub_indication);
-		goto done;
+		free(r);
+		return err;
 	}
-	struct ds_reuse_row row = {0};
-	memcpy(row.code, d.code, sizeof row.code);
-	memcpy(row.source_code, src.code, sizeof row.source_code);
-	row.source_version = b.version;
-	memcpy(row.bundle_sha256, b.sha256, sizeof row.bundle_sha256);
-	row.verified_at = vopts->cades.now ? vopts->cades.now : ds_now();
-	memcpy(row.indication, "TOTAL_PASSED", sizeof "TOTAL_PASSED");
-	int own = 0;
+	free(r);
+	memcpy(out->row.source_code, src.code, sizeof out->row.source_code);
+	out->row.source_version = b.version;
+	memcpy(out->row.bundle_sha256, b.sha256, sizeof out->row.bundle_sha256);
+	out->row.verified_at = vopts->cades.now ? vopts->cades.now : ds_now();
+	memcpy(out->row.indication, "TOTAL_PASSED", sizeof "TOTAL_PASSED");
+	memcpy(out->bundle_path, b.path, sizeof out->bundle_path);
+	return 0;
+}
+
+int ds_archive_reuse_record(struct ds_home *h, const char *code, const struct ds_archive_reuse *ru,
+			    const char *actor)
+{
+	struct ds_reuse_row row = ru->row;
+	char detail[DS_DETAIL_MAX];
+	int err, own = 0;
+
+	if ((err = ds_fmt(row.code, sizeof row.code, "%s", code)) < 0)
+		return err;
 	if ((err = ds_catalog_begin(h->catalog)) == 0)
 		own = 1;
 	else if (err != DS_ERROR) /* DS_ERROR: the caller's transaction is open; run in it */
-		goto done;
-	if ((err = ds_catalog_reuse_add(h->catalog, &row)) < 0)
-		goto tx;
-	if ((err = ds_fmt(detail, sizeof detail, "reuses %s v%d (%s), verified TOTAL_PASSED",
-			  src.code, b.version, b.path)) < 0)
-		goto tx;
-	err = ds_catalog_event_add(h->catalog, code, actor ? actor : "", "reuse_attached", detail);
-tx:
+		return err;
+	if ((err = ds_catalog_reuse_add(h->catalog, &row)) == 0 &&
+	    (err = ds_fmt(detail, sizeof detail, "reuses %s v%d (%s), verified TOTAL_PASSED",
+			  row.source_code, row.source_version, ru->bundle_path)) == 0)
+		err = ds_catalog_event_add(h->catalog, code, actor ? actor : "", "reuse_attached",
+					   detail);
 	if (own) {
 		if (err < 0)
 			ds_catalog_rollback(h->catalog);
 		else
 			err = ds_catalog_commit(h->catalog);
 	}
-done:
-	free(r);
 	return err;
+}
+
+int ds_archive_reuse_attach(struct ds_home *h, const char *code, const char *source_code,
+			    const struct ds_bundle_verify_opts *vopts, const char *actor)
+{
+	struct ds_dossier d;
+	struct ds_archive_reuse ru;
+	int err;
+
+	if ((err = ds_catalog_dossier_get(h->catalog, code, &d)) < 0)
+		return err;
+	if (strcmp(code, source_code) == 0)
+		return ds_error_set(DS_EINVALID, "dossier %s cannot reuse itself", code);
+	if ((err = ds_archive_reuse_verify(h, d.applicant_id, source_code, vopts, &ru)) < 0)
+		return err;
+	return ds_archive_reuse_record(h, code, &ru, actor);
 }

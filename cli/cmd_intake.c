@@ -48,6 +48,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	const char *reuse[DS_INTAKE_REUSE_MAX], *trust = NULL;
 	size_t nreuse = 0;
 	struct ds_bundle_verify_opts vo;
+	struct ds_archive_reuse ru[DS_INTAKE_REUSE_MAX];
 	char trust_buf[DS_PATH_MAX];
 	ds_home *h = NULL;
 	ds_ingest *in = NULL;
@@ -93,6 +94,12 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		goto done;
 	if ((err = ds_cli_ingest_files(h, argv + optind, argc - optind, &in)) < 0)
 		goto done;
+	/* Each earlier bundle is verified before the dossier is registered (and
+	 * outside the catalog's write lock): one that does not verify leaves no
+	 * dossier behind. */
+	for (size_t i = 0; i < nreuse; i++)
+		if ((err = ds_archive_reuse_verify(h, app_id, reuse[i], &vo, &ru[i])) < 0)
+			goto done;
 
 	size_t nh;
 	const int32_t *hol = ds_config_holidays(h->config, &nh);
@@ -116,10 +123,8 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		ds_catalog_rollback(h->catalog);
 		goto done;
 	}
-	/* Each earlier bundle is verified inside the transaction: a reference
-	 * that does not verify leaves no dossier behind. */
 	for (size_t i = 0; i < nreuse; i++) {
-		if ((err = ds_archive_reuse_attach(h, code, reuse[i], &vo, actor)) < 0) {
+		if ((err = ds_archive_reuse_record(h, code, &ru[i], actor)) < 0) {
 			ds_catalog_rollback(h->catalog);
 			goto done;
 		}

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dossier/catalog_archive.h"
 #include "dossier/signer.h"
 
 #ifdef __cplusplus
@@ -220,6 +221,23 @@ int ds_archive_seal(struct ds_home *h, const struct ds_archive_seal_opts *o,
  * caller's transaction when one is open (verification happens first). */
 int ds_archive_reuse_attach(struct ds_home *h, const char *code, const char *source_code,
 			    const struct ds_bundle_verify_opts *vopts, const char *actor);
+
+/* The two halves of ds_archive_reuse_attach, for a caller that registers
+ * the new dossier itself (`dossier intake --reuse`): verify first, outside
+ * any transaction (it reads and checks a whole bundle), then record inside
+ * the transaction that creates the dossier. */
+struct ds_archive_reuse {
+	struct ds_reuse_row row;   /* everything but .code */
+	char bundle_path[1024];    /* of the verified bundle, relative to the home */
+};
+/* Checks that `source_code` belongs to `applicant_id` and that its latest
+ * bundle is the recorded file and verifies TOTAL_PASSED (errors as above). */
+int ds_archive_reuse_verify(struct ds_home *h, const char *applicant_id, const char *source_code,
+			    const struct ds_bundle_verify_opts *vopts, struct ds_archive_reuse *out);
+/* Records the reference from `code` and its event (in the caller's
+ * transaction when one is open). */
+int ds_archive_reuse_record(struct ds_home *h, const char *code, const struct ds_archive_reuse *ru,
+			    const char *actor);
 
 /* `dossier check`, archive part (archive/check.c): each recorded bundle is
  * on disk with its recorded SHA-256 (else LOSS / CORRUPT) and has its seal
