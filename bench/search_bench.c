@@ -1,8 +1,15 @@
 /* search_bench: builds a catalog with N synthetic pages of Vietnamese
  * text (default 100,000) and runs Q queries (default 1,000) of one to three
- * words whose document frequencies are sampled log-uniformly, half typed
- * without diacritics. Prints p50/p99 latency for queries whose every word
- * occurs on at most 5 % of pages, and separately for the rest.
+ * words whose document frequencies are sampled log-uniformly. Half are
+ * typed without diacritics and run as the default search (the folded
+ * index, where one query word matches every syllable that folds to it, so
+ * its frequency is that of the whole group: tâm, tấm, tám… → tam); half
+ * are typed with diacritics and run with the exact flag (the exact index,
+ * the syllable's own frequency). A word typed with diacritics in the
+ * default search folds to the same token as its plain form, which the
+ * first half measures. Prints p50/p99 latency for queries whose every word
+ * occurs on at most 5 % of pages of the index searched, and separately for
+ * the rest.
  *
  *   search_bench DIR [PAGES] [QUERIES]
  */
@@ -95,6 +102,43 @@ static void fold(const char *in, char *out, size_t n)
 	out[o] = '\0';
 }
 
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Latencies of one class of searches (wall clock and CPU). */
+struct lat {
+	double *wall, *cpu;
+	size_t n;
+};
+static int lat_init(struct lat *l, size_t cap)
+{
+	l->wall = calloc(cap, sizeof(double));
+	l->cpu = calloc(cap, sizeof(double));
+	l->n = 0;
+	return l->wall && l->cpu ? 0 : -1;
+}
+static void lat_add(struct lat *l, double wall, double cpu)
+{
+	l->wall[l->n] = wall;
+	l->cpu[l->n++] = cpu;
+}
+static void lat_free(struct lat *l)
+{
+	free(l->wall);
+	free(l->cpu);
+}
+#define PCT(a, n, p) ((n) ? (a)[(size_t)((double)((n) - 1) * (p))] * 1000.0 : 0.0)
+static void lat_print(const char *what, struct lat *l)
+{
+	qsort(l->wall, l->n, sizeof(double), cmp);
+	qsort(l->cpu, l->n, sizeof(double), cmp);
+	printf("%s n=%zu p50=%.2f ms p99=%.2f ms max=%.2f ms\n", what, l->n,
+	       PCT(l->wall, l->n, 0.5), PCT(l->wall, l->n, 0.99), PCT(l->wall, l->n, 1.0));
+}
+
 int main(int argc, char **argv)
 {
 	ds_catalog *c = NULL;
@@ -164,11 +208,17 @@ int main(int argc, char **argv)
 				 .days = 5};
 	ds_catalog_department_add(c, "B", "Bench");
 	ds_catalog_procedure_add(c, &p);
+	/* BENCH_SEARCH_REUSE=1: DIR already holds the catalog of an earlier run
+	 * with the same PAGES; the texts are generated again (same seed) for
+	 * their frequencies but not inserted. BENCH_SEARCH_TRACE=1: every query
+	 * with its latency on stderr. */
+	const char *reuse_env = getenv("BENCH_SEARCH_REUSE"), *trace_env = getenv("BENCH_SEARCH_TRACE");
+	int reuse = reuse_env && *reuse_env == '1', trace = trace_env && *trace_env == '1';
 	double t0 = now();
 	long page = 0;
 	int64_t day = 1764000000;
 	while (page < npages) {
-		if (ds_catalog_begin(c) < 0)
+		if (!reuse && ds_catalog_begin(c) < 0)
 			goto fail;
 		for (int d = 0; d < 100 && page < npages; d++) {
 			struct ds_dossier_new dn = {.agency_id = "000.00.24.H05", .procedure = "1.000001",
@@ -176,14 +226,14 @@ int main(int argc, char **argv)
 						    .received_at = day + (page / 5000) * 86400,
 						    .due_at = day + 10 * 86400, .utc_offset = 25200,
 						    .actor = "bench"};
-			if (ds_catalog_dossier_create(c, &dn, code) < 0)
+			if (!reuse && ds_catalog_dossier_create(c, &dn, code) < 0)
 				goto fail;
 			for (int k = 0; k < PAGES_PER_DOSSIER && page < npages; k++, page++) {
 				struct ds_page pg = {.width = 2480, .height = 3508, .dpi = 300, .bits = 1};
 				int num;
 				memcpy(pg.kind, "page", 5);
 				memset(pg.sha256, 'a', 64);
-				if (ds_catalog_page_add(c, code, &pg, &num) < 0)
+				if (!reuse && ds_catalog_page_add(c, code, &pg, &num) < 0)
 					goto fail;
 				size_t o = 0;
 				for (int w = 0; w < WORDS_PER_PAGE; w++) {
@@ -214,25 +264,33 @@ int main(int argc, char **argv)
 				memcpy(pg.ocr_state, "done", 5);
 				memcpy(pg.language, "vie", 4);
 				pg.ocr_confidence = 90;
-				if (ds_catalog_ocr_page_set(c, code, &pg, text) < 0)
+				if (!reuse && ds_catalog_ocr_page_set(c, code, &pg, text) < 0)
 					goto fail;
 			}
 		}
-		if (ds_catalog_commit(c) < 0)
+		if (!reuse && ds_catalog_commit(c) < 0)
 			goto fail;
 	}
 	double t_index = now() - t0;
 
 	/* Queries: 1–3 words, each with a document frequency drawn
-	 * log-uniformly in [1, npages] (the nearest word present). */
-	double *lat_rare = calloc((size_t)nq, sizeof(double)), *lat_common = calloc((size_t)nq, sizeof(double));
-	double *cpu_rare = calloc((size_t)nq, sizeof(double)), *cpu_common = calloc((size_t)nq, sizeof(double));
-	size_t nr = 0, nc = 0;
-	long hits_total = 0;
+	 * log-uniformly in [1, npages] (the nearest word present). A query
+	 * typed with diacritics runs twice: exact, and as the default search. */
+	static const char *mode_name[3] = {"plain, default search", "diacritics, --exact",
+					   "diacritics, default search"};
+	struct lat lat[3][2] = {{{0}}};     /* [mode][rare] */
+	struct lat all[2] = {{0}};
+	for (int m = 0; m < 3; m++)
+		for (int r = 0; r < 2; r++)
+			if (lat_init(&lat[m][r], (size_t)nq) < 0)
+				return 1;
+	if (lat_init(&all[0], 2 * (size_t)nq) < 0 || lat_init(&all[1], 2 * (size_t)nq) < 0)
+		return 1;
+	long hits_total = 0, searches = 0;
 	for (long q = 0; q < nq; q++) {
 		char query[256];
 		size_t o = 0;
-		int nw = 1 + (int)(next() % 3), rare = 1;
+		int nw = 1 + (int)(next() % 3), maxdf[3] = {0, 0, 0};
 		int plain = next() % 2;
 		for (int w = 0; w < nw; w++) {
 			double target = exp(unif() * log((double)npages));
@@ -248,8 +306,12 @@ int main(int argc, char **argv)
 					best = k;
 				}
 			}
-			if ((double)f[best] > 0.05 * (double)npages)
-				rare = 0;
+			/* the word's frequency in the index each mode searches */
+			int fm[3] = {plain ? dfg[best] : 0, plain ? 0 : df[best],
+				     plain ? 0 : dfg[group_of[best]]};
+			for (int m = 0; m < 3; m++)
+				if (fm[m] > maxdf[m])
+					maxdf[m] = fm[m];
 			const char *word = plain ? groups[best] : vocab[best];
 			size_t l = strlen(word);
 			if (o + l + 2 >= sizeof query)
@@ -260,46 +322,49 @@ int main(int argc, char **argv)
 			o += l;
 		}
 		query[o] = '\0';
-		struct ds_search_query sq = {.text = query, .limit = 20, .mark_open = "[",
-					     .mark_close = "]"};
-		struct ds_search_hit *h = NULL;
-		size_t n = 0;
-		double s = now(), sc = cpu_now();
-		if (ds_catalog_search(c, &sq, &h, &n) < 0)
-			goto fail;
-		double e = now() - s, ec = cpu_now() - sc;
-		hits_total += (long)n;
-		free(h);
-		if (rare) {
-			cpu_rare[nr] = ec;
-			lat_rare[nr++] = e;
-		} else {
-			cpu_common[nc] = ec;
-			lat_common[nc++] = e;
+		for (int m = plain ? 0 : 1; m < (plain ? 1 : 3); m++) {
+			struct ds_search_query sq = {.text = query, .limit = 20, .mark_open = "[",
+						     .mark_close = "]", .exact = m == 1};
+			struct ds_search_hit *h = NULL;
+			size_t n = 0;
+			int rare = (double)maxdf[m] <= 0.05 * (double)npages;
+			double s = now(), sc = cpu_now();
+			if (ds_catalog_search(c, &sq, &h, &n) < 0)
+				goto fail;
+			double e = now() - s, ec = cpu_now() - sc;
+			hits_total += (long)n;
+			searches++;
+			free(h);
+			if (trace)
+				fprintf(stderr, "%s\t%.2f ms\t%zu hits\tdf %d\t%s\t%s\n",
+					rare ? "rare" : "common", e * 1000.0, n, maxdf[m], mode_name[m],
+					query);
+			lat_add(&lat[m][rare], e, ec);
+			lat_add(&all[rare], e, ec);
 		}
 	}
-	int cmp(const void *a, const void *b);
-	qsort(lat_rare, nr, sizeof(double), cmp);
-	qsort(lat_common, nc, sizeof(double), cmp);
-	qsort(cpu_rare, nr, sizeof(double), cmp);
-	qsort(cpu_common, nc, sizeof(double), cmp);
-#define PCT(a, n, p) ((n) ? (a)[(size_t)((double)((n) - 1) * (p))] * 1000.0 : 0.0)
 	printf("pages %ld, vocabulary %zu (%zu without diacritics), index build %.1f s (%.0f pages/s)\n", npages, nv, ng, t_index,
 	       (double)npages / t_index);
-	printf("queries %ld, mean hits %.1f\n", nq, (double)hits_total / (double)nq);
-	printf("wall-clock latency:\n");
-	printf("rare   (every word on <= 5%% of pages): n=%zu p50=%.2f ms p99=%.2f ms max=%.2f ms\n", nr,
-	       PCT(lat_rare, nr, 0.5), PCT(lat_rare, nr, 0.99), PCT(lat_rare, nr, 1.0));
-	printf("common (a word on > 5%% of pages):     n=%zu p50=%.2f ms p99=%.2f ms max=%.2f ms\n", nc,
-	       PCT(lat_common, nc, 0.5), PCT(lat_common, nc, 0.99), PCT(lat_common, nc, 1.0));
-	printf("CPU time per query (independent of other load on the machine):\n");
+	printf("queries %ld (%ld searches), mean hits %.1f\n", nq, searches,
+	       (double)hits_total / (double)searches);
+	printf("rare: every word on <= 5%% of the pages of the index searched; common: the rest\n");
+	printf("wall-clock latency, all searches:\n");
+	lat_print("rare  ", &all[1]);
+	lat_print("common", &all[0]);
+	for (int m = 0; m < 3; m++) {
+		printf("%s:\n", mode_name[m]);
+		lat_print("  rare  ", &lat[m][1]);
+		lat_print("  common", &lat[m][0]);
+	}
+	printf("CPU time per search, all (independent of other load on the machine):\n");
 	printf("rare   p50=%.2f ms p99=%.2f ms; common p50=%.2f ms p99=%.2f ms\n",
-	       PCT(cpu_rare, nr, 0.5), PCT(cpu_rare, nr, 0.99), PCT(cpu_common, nc, 0.5),
-	       PCT(cpu_common, nc, 0.99));
-	free(cpu_rare);
-	free(cpu_common);
-	free(lat_rare);
-	free(lat_common);
+	       PCT(all[1].cpu, all[1].n, 0.5), PCT(all[1].cpu, all[1].n, 0.99),
+	       PCT(all[0].cpu, all[0].n, 0.5), PCT(all[0].cpu, all[0].n, 0.99));
+	for (int m = 0; m < 3; m++)
+		for (int r = 0; r < 2; r++)
+			lat_free(&lat[m][r]);
+	lat_free(&all[0]);
+	lat_free(&all[1]);
 	free(df);
 	free(seen);
 	free(dfg);
@@ -310,10 +375,4 @@ int main(int argc, char **argv)
 fail:
 	fprintf(stderr, "search_bench: %s\n", ds_error_last());
 	return 1;
-}
-
-int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
 }
