@@ -87,6 +87,6 @@ awk -v n="$N" -v bytes="$bytes" -v t0="$t0" -v t1="$t1" -v t2="$t2" -v t3="$t3" 
 	printf "| `dossier intake` of the %d files, one process (baseline) | %.2f s | %.1f |\n", n, ti, n / ti
 	printf "| dossierd, from the first file moved in to the last in done/ | %.2f s | %.1f |\n", td, n / td
 	printf "\nThroughput: dossierd takes **%.2fx** the time of intake (target: within 1.5x). ", td / ti
-	printf "Where the time goes: every file is its own durable commit (its pages, its inbox record, its job: one WAL fsync each) and every page is searched for a receipt QR code with zbar, where intake commits once for all files and reads no QR code; the moves to done/ are made durable in batches of 64.\n\n"
+	printf "Where the time goes: every file is its own durable commit (its pages, its inbox record, its job: one WAL fsync each) and every page is tested for a receipt QR code (ds_qr_maybe, then zbar only on pages with three finder patterns), where intake commits once for all files and reads no QR code; the moves to done/ are made durable in batches of 64. dossierd ingests two files at a time ([daemon] ingest_threads, default 2 on two or more cores), intake one.\n\n"
 	printf "Resident memory of dossierd (VmRSS): %d KiB at start; %d KiB after %d warm-up files (SQLite page cache, decoder and zbar buffers), %d KiB after the %d measured files: **%+.1f%%** over the run (target under 10%%); peak %d KiB.\n", cold, rss0, w, rss1, n, (rss1 - rss0) * 100.0 / rss0, hwm
 }'

@@ -1,12 +1,15 @@
 /* dossierd: watches the scanner drop folder and ingests every scan into its
- * dossier (see docs/daemon.md). One thread watches and ingests (decoding is
- * fast next to OCR, and one writer keeps the catalog simple); OCR runs in
- * its own workers (dossierd_ocr.c) from jobs queued in the catalog. */
+ * dossier (see docs/daemon.md). The main thread watches and ingests, and
+ * [daemon] ingest_threads - 1 more threads ingest beside it (each file is
+ * one job claimed by one thread; the catalog's write lock orders the
+ * commits); OCR runs in its own workers (dossierd_ocr.c) from jobs queued
+ * in the catalog. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +69,7 @@ struct settings {
 	int remove_done;       /* after = remove */
 	int ocr;
 	long jobs;
+	long ingest_threads;   /* files ingested side by side */
 	long max_attempts;
 	enum ds_log_level level;
 };
@@ -97,6 +101,8 @@ static int load_settings(ds_home *h, struct settings *s, int force_poll, long jo
 	    (err = ds_config_get_int(h->config, "ocr", "jobs", 0, 0, 64, &jobs)) < 0 ||
 	    (err = ds_config_get_int(h->config, "daemon", "max_attempts", DS_INBOX_ATTEMPTS_DEFAULT,
 				     1, 1000000, &s->max_attempts)) < 0 ||
+	    (err = ds_config_get_int(h->config, "daemon", "ingest_threads", 0, 0, 16,
+				     &s->ingest_threads)) < 0 ||
 	    (err = ds_config_get_bool(h->config, "daemon", "ocr", 1, &s->ocr)) < 0)
 		return err;
 	/* inotify sees the folder; a listing every poll_seconds as well (0: only
@@ -107,6 +113,12 @@ static int load_settings(ds_home *h, struct settings *s, int force_poll, long jo
 	if (jobs == 0) {
 		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 		jobs = ncpu > 0 ? (ncpu > 64 ? 64 : ncpu) : 1;
+	}
+	if (s->ingest_threads == 0) {
+		/* two: decoding one file while the other commits fills two cores;
+		 * more only wait for the catalog's write lock */
+		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		s->ingest_threads = ncpu >= 2 ? 2 : 1;
 	}
 	s->jobs = jobs;
 	if (jobs_opt > 0)
@@ -346,10 +358,35 @@ struct daemon {
 	int once, force_poll;
 	long jobs_opt;
 	int lock_fd;
-	size_t ingested, rejected, retried;
+	size_t ingested, rejected, retried; /* under ingest_mu */
 	int64_t worker_state_ms;
 	char worker_state[16];
+	struct ingester *helpers;
+	size_t nhelpers;
 };
+
+/* ---- more ingest threads ----
+ *
+ * The main thread watches the folder and ingests; [daemon] ingest_threads
+ * - 1 more threads ingest beside it, each with its own home (catalog
+ * connection) and inbox handle. Decoding, the receipt test, encoding and
+ * storing run side by side; the catalog's write lock orders the commits,
+ * and a job is claimed by one thread only. */
+struct ingester {
+	struct daemon *d;
+	pthread_t th;
+	int started, index;
+	ds_home *h;
+	ds_inbox *ib;
+};
+
+static void helpers_stop(struct daemon *d);
+static int helpers_start(struct daemon *d);
+
+static pthread_mutex_t ingest_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ingest_cv = PTHREAD_COND_INITIALIZER;
+static unsigned ingest_gen; /* bumped when there may be files to take */
+static int ingest_quit;
 
 static void worker_state(struct daemon *d, const char *state, const char *job)
 {
@@ -370,7 +407,7 @@ static void worker_state(struct daemon *d, const char *state, const char *job)
 	}
 }
 
-static int open_inbox(struct daemon *d)
+static void inbox_opts(struct daemon *d, struct ds_inbox_opts *out)
 {
 	size_t nh = 0;
 	const int32_t *hol = ds_config_holidays(d->h->config, &nh);
@@ -387,9 +424,16 @@ static int open_inbox(struct daemon *d)
 		.stop = &stop_flag,
 		.log = ds_cli_log_line,
 	};
+	*out = o;
+}
+
+static int open_inbox(struct daemon *d)
+{
+	struct ds_inbox_opts o;
 	ds_inbox *ib = NULL;
 	int err;
 
+	inbox_opts(d, &o);
 	if ((err = ds_mkdirs(d->s.inbox, 0770)) < 0 || (err = ds_inbox_new(&ib, d->h->catalog, d->h->store, &o)) < 0)
 		return err;
 	ds_inbox_free(d->ib);
@@ -443,10 +487,13 @@ static void reload(struct daemon *d)
 		ds_config_free(cfg);
 		return;
 	}
+	helpers_stop(d);
 	d->s = s;
 	ds_cli_log_set_level(s.level);
 	if (open_inbox(d) < 0)
 		ds_cli_log(DS_LOG_ERR, "reload: %s", ds_error_last());
+	if (helpers_start(d) < 0)
+		ds_cli_log(DS_LOG_ERR, "reload: ingest threads: %s", ds_error_last());
 	ds_config_free(old);
 	watch_open(&d->w);
 	d->w.nseen = 0; /* list afresh: the folder may have changed */
@@ -454,6 +501,126 @@ static void reload(struct daemon *d)
 	dossierd_ocr_configure(d->ocr, d->s.ocr, (int)d->s.jobs);
 	ds_cli_log(DS_LOG_NOTICE, "reloaded %s: inbox %s, %s, OCR %s", path, d->s.inbox,
 		   d->w.ifd >= 0 ? "inotify" : "polling", d->s.ocr ? "on" : "off");
+}
+
+static void count_outcome(struct daemon *d, const struct ds_inbox_outcome *o)
+{
+	pthread_mutex_lock(&ingest_mu);
+	if (o->result == DS_INBOX_INGESTED)
+		d->ingested++;
+	else if (o->result == DS_INBOX_REJECTED)
+		d->rejected++;
+	else if (o->result == DS_INBOX_RETRY)
+		d->retried++;
+	pthread_mutex_unlock(&ingest_mu);
+	if (o->result == DS_INBOX_INGESTED)
+		dossierd_ocr_wake(d->ocr);
+}
+
+static void helper_state(struct ingester *g, const char *state)
+{
+	struct ds_worker wk;
+	memset(&wk, 0, sizeof(wk));
+	snprintf(wk.name, sizeof(wk.name), "ingest-%d", g->index);
+	wk.pid = getpid();
+	snprintf(wk.state, sizeof(wk.state), "%s", state);
+	ds_catalog_worker_set(g->h->catalog, &wk);
+}
+
+static void *helper_main(void *arg)
+{
+	struct ingester *g = arg;
+	unsigned seen = 0;
+
+	helper_state(g, "idle");
+	for (;;) {
+		pthread_mutex_lock(&ingest_mu);
+		while (!ingest_quit && !stop_flag && ingest_gen == seen)
+			pthread_cond_wait(&ingest_cv, &ingest_mu);
+		int quit = ingest_quit || stop_flag;
+		seen = ingest_gen;
+		pthread_mutex_unlock(&ingest_mu);
+		if (quit)
+			break;
+		helper_state(g, "ingesting");
+		while (!stop_flag) {
+			struct ds_inbox_outcome o;
+			if (ds_inbox_run_one(g->ib, &o) < 0) {
+				ds_cli_log(DS_LOG_ERR, "ingest-%d: catalog: %s", g->index,
+					   ds_error_last());
+				break;
+			}
+			if (o.result == DS_INBOX_NONE)
+				break;
+			count_outcome(g->d, &o);
+			if (o.result == DS_INBOX_RETRY)
+				usleep(200 * 1000);
+		}
+		helper_state(g, "idle");
+		/* the main loop may be waiting for the queue to empty (--once) */
+		ssize_t k = write(wake_pipe[1], "x", 1);
+		(void)k;
+	}
+	return NULL;
+}
+
+/* Tells the helpers that files may be waiting. */
+static void helpers_kick(void)
+{
+	pthread_mutex_lock(&ingest_mu);
+	ingest_gen++;
+	pthread_cond_broadcast(&ingest_cv);
+	pthread_mutex_unlock(&ingest_mu);
+}
+
+static void helpers_stop(struct daemon *d)
+{
+	pthread_mutex_lock(&ingest_mu);
+	ingest_quit = 1;
+	pthread_cond_broadcast(&ingest_cv);
+	pthread_mutex_unlock(&ingest_mu);
+	for (size_t i = 0; i < d->nhelpers; i++) {
+		struct ingester *g = &d->helpers[i];
+		if (g->started)
+			pthread_join(g->th, NULL);
+		ds_inbox_free(g->ib);
+		ds_home_free(g->h);
+	}
+	free(d->helpers);
+	d->helpers = NULL;
+	d->nhelpers = 0;
+	ingest_quit = 0;
+}
+
+static int helpers_start(struct daemon *d)
+{
+	size_t n = d->s.ingest_threads > 1 ? (size_t)d->s.ingest_threads - 1 : 0;
+	struct ds_inbox_opts o;
+	int err;
+
+	if (!n)
+		return 0;
+	if (!(d->helpers = calloc(n, sizeof(*d->helpers))))
+		return ds_error_set(DS_ENOMEM, "out of memory");
+	d->nhelpers = n;
+	inbox_opts(d, &o);
+	for (size_t i = 0; i < n; i++) {
+		struct ingester *g = &d->helpers[i];
+		g->d = d;
+		g->index = (int)i + 2;
+		if ((err = ds_home_open(&g->h, d->h->root)) < 0 ||
+		    (err = ds_inbox_new(&g->ib, g->h->catalog, g->h->store, &o)) < 0)
+			goto fail;
+		if (pthread_create(&g->th, NULL, helper_main, g) != 0) {
+			err = ds_error_set(DS_ERROR, "cannot start an ingest thread");
+			goto fail;
+		}
+		g->started = 1;
+	}
+	return 0;
+fail:
+	helpers_stop(d);
+	return err;
 }
 
 /* Ingests every queued file; returns < 0 only when the catalog fails. */
@@ -465,6 +632,7 @@ static int drain(struct daemon *d)
 	while (!stop_flag) {
 		if (reload_flag)
 			reload(d);
+		helpers_kick();
 		if ((err = ds_inbox_run_one(d->ib, &o)) < 0) {
 			ds_cli_log(DS_LOG_ERR, "catalog: %s", ds_error_last());
 			return err;
@@ -472,22 +640,10 @@ static int drain(struct daemon *d)
 		if (o.result == DS_INBOX_NONE)
 			break;
 		worker_state(d, "ingesting", o.name);
-		switch (o.result) {
-		case DS_INBOX_INGESTED:
-			d->ingested++;
-			dossierd_ocr_wake(d->ocr);
-			break;
-		case DS_INBOX_REJECTED:
-			d->rejected++;
-			break;
-		case DS_INBOX_RETRY:
-			d->retried++;
-			/* give a busy catalog or a full disk a moment */
+		count_outcome(d, &o);
+		/* give a busy catalog or a full disk a moment */
+		if (o.result == DS_INBOX_RETRY)
 			usleep(200 * 1000);
-			break;
-		default:
-			break;
-		}
 		read_events(&d->w); /* keep the kernel's event queue short */
 	}
 	worker_state(d, stop_flag ? "stopping" : "idle", NULL);
@@ -529,12 +685,20 @@ static int run(struct daemon *d)
 		ds_cli_log(DS_LOG_ERR, "OCR: %s", ds_error_last());
 		return ds_cli_exit_code(err);
 	}
+	if ((err = helpers_start(d)) < 0) {
+		ds_cli_log(DS_LOG_ERR, "ingest threads: %s", ds_error_last());
+		dossierd_ocr_finish(d->ocr, 0);
+		dossierd_ocr_free(d->ocr);
+		d->ocr = NULL;
+		return ds_cli_exit_code(err);
+	}
 	if (!d->once)
 		watch_open(&d->w);
-	ds_cli_log(DS_LOG_NOTICE, "watching %s (%s%s), OCR %s", d->s.inbox,
+	ds_cli_log(DS_LOG_NOTICE, "watching %s (%s%s), OCR %s, %ld ingest thread%s", d->s.inbox,
 		   d->once ? "once" : d->w.ifd >= 0 ? "inotify" : "polling",
 		   d->s.remove_done ? ", ingested files removed" : "",
-		   d->s.ocr ? "on" : "off");
+		   d->s.ocr ? "on" : "off", d->s.ingest_threads,
+		   d->s.ingest_threads == 1 ? "" : "s");
 	worker_state(d, "idle", NULL);
 	list_folder(&d->w);
 
@@ -575,6 +739,7 @@ static int run(struct daemon *d)
 		}
 	}
 
+	helpers_stop(d);
 	/* --once: the OCR the ingests caused */
 	dossierd_ocr_finish(d->ocr, stop_flag ? 0 : d->once);
 	dossierd_ocr_free(d->ocr);

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,6 +36,13 @@ struct ds_inbox {
 	size_t nmoved, capmoved;
 	int moved_done, moved_rejected; /* which folders got files since */
 };
+
+/* Two ingests side by side (dossierd's ingest threads) may store the same
+ * page: the second finds the blob there and does not count it as its own.
+ * Should the first then give up, it removes the blob under the second. So
+ * an ingest removes its blobs, and another checks that its blobs are all
+ * there and commits, holding this lock (taken before the catalog's). */
+static pthread_mutex_t blob_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Moves marked with the job's own commit once this many are waiting. */
 #define MOVED_BATCH 64
@@ -656,7 +664,7 @@ static int run_job(struct job_ctx *x)
 	ds_ingest *in = NULL;
 	struct ds_inbox_file f;
 	char path[DS_PATH_MAX], fdpath[64] = "", reason[DS_REASON_MAX], code[DS_CODE_MAX];
-	int err = 0, fd = -1, have_sc = 0, new_intake = 0, in_tx = 0;
+	int err = 0, fd = -1, have_sc = 0, new_intake = 0, in_tx = 0, locked = 0;
 	struct stat st;
 
 	memset(&f, 0, sizeof(f));
@@ -845,6 +853,12 @@ static int run_job(struct job_ctx *x)
 	f.dest[0] = 0;
 	if (!ib->o.remove_done && (err = unique_dest(ib->done, name, f.dest, sizeof(f.dest))) < 0)
 		goto done;
+	pthread_mutex_lock(&blob_lock);
+	locked = 1;
+	if (ds_ingest_stored(in) < 0) {
+		err = retry(x, ds_error_last());
+		goto done;
+	}
 	if ((err = ds_catalog_begin(ib->c)) < 0)
 		goto commit_failed;
 	in_tx = 1;
@@ -889,6 +903,8 @@ static int run_job(struct job_ctx *x)
 		ib->moved_done = ib->moved_rejected = 0;
 	}
 	ds_ingest_done(in);
+	pthread_mutex_unlock(&blob_lock);
+	locked = 0;
 	crash_point("daemon_kill_after_commit");
 
 	x->out->result = DS_INBOX_INGESTED;
@@ -921,7 +937,13 @@ commit_failed:
 done:
 	if (in_tx)
 		ds_catalog_rollback(ib->c);
+	if (in && !locked) {
+		pthread_mutex_lock(&blob_lock);
+		locked = 1;
+	}
 	ds_ingest_free(in); /* removes the blobs unless committed */
+	if (locked)
+		pthread_mutex_unlock(&blob_lock);
 	free(seg);
 	if (fd >= 0)
 		close(fd);

@@ -276,6 +276,30 @@ int ds_ingest_commit(ds_ingest *in, ds_catalog *c, const char *code, const char 
 
 void ds_ingest_done(ds_ingest *in) { in->done = 1; }
 
+static int blob_present(const ds_ingest *in, const char *hex)
+{
+	char path[DS_PATH_MAX];
+	struct stat st;
+	int err;
+	if ((err = ds_store_path(in->store, hex, path, sizeof path)) < 0)
+		return err;
+	if (stat(path, &st) != 0)
+		return ds_error_set(DS_ENOTFOUND, "blob %.12s… is no longer in the store", hex);
+	return 0;
+}
+
+int ds_ingest_stored(const ds_ingest *in)
+{
+	int err;
+	for (size_t i = 0; i < in->nfiles; i++)
+		if ((err = blob_present(in, in->files[i].sha256)) < 0)
+			return err;
+	for (size_t i = 0; i < in->npages; i++)
+		if ((err = blob_present(in, in->pages[i].sha256)) < 0)
+			return err;
+	return 0;
+}
+
 void ds_ingest_abort(ds_ingest *in)
 {
 	char path[DS_PATH_MAX];

@@ -61,6 +61,11 @@ int ds_ingest_commit(ds_ingest *in, ds_catalog *c, const char *code, const char 
 /* Marks the ingest as committed, so ds_ingest_free keeps its blobs. Call it
  * after the catalog transaction that holds the rows has committed. */
 void ds_ingest_done(ds_ingest *in);
+/* 0 when every blob the ingest's rows will name (each file and each page)
+ * is in the store; DS_ENOTFOUND naming the first one that is not (an
+ * ingest beside this one that found the same bytes already stored, then
+ * gave up, takes them away with its own blobs). */
+int ds_ingest_stored(const ds_ingest *in);
 
 /* Removes the blobs this ingest created (not those that already existed). */
 void ds_ingest_abort(ds_ingest *in);

@@ -9,10 +9,14 @@
 
 #include <cmocka.h>
 
+#include <leptonica/allheaders.h>
+
 #include "dossier/catalog.h"
 #include "dossier/catalog_daemon.h"
 #include "dossier/error.h"
 #include "dossier/inbox.h"
+#include "dossier/intake.h"
+#include "dossier/store.h"
 #include "testutil.h"
 
 static int parse(const char *json, struct ds_sidecar *sc)
@@ -199,12 +203,56 @@ static void test_queue(void **state)
 	free(dir);
 }
 
+/* Two ingests side by side (dossierd's ingest threads) store the same
+ * page from two different files: the second finds the blob there. When the
+ * first gives up and removes what it stored, the second must notice before
+ * it commits rows that name the blob (ds_ingest_stored, checked under the
+ * inbox's blob lock). */
+static void test_same_page_twice(void **state)
+{
+	char *dir = ds_test_tmpdir(), root[4200], f1[4200], f2[4200];
+	ds_store *st = NULL;
+	ds_ingest *a = NULL, *b = NULL;
+	(void)state;
+
+	snprintf(root, sizeof(root), "%s/store", dir);
+	snprintf(f1, sizeof(f1), "%s/one.tif", dir);
+	snprintf(f2, sizeof(f2), "%s/two.png", dir);
+	PIX *pix = pixCreate(320, 200, 1);
+	assert_non_null(pix);
+	pixSetResolution(pix, 200, 200);
+	pixRasterop(pix, 20, 20, 120, 30, PIX_SET, NULL, 0, 0);
+	assert_int_equal(pixWrite(f1, pix, IFF_TIFF_G4), 0);
+	assert_int_equal(pixWrite(f2, pix, IFF_PNG), 0);
+	pixDestroy(&pix);
+	assert_int_equal(ds_store_open(&st, root, 1), 0);
+
+	assert_int_equal(ds_ingest_new(&a, st, NULL), 0);
+	assert_int_equal(ds_ingest_add_file(a, f1, "one.tif"), 0);
+	assert_int_equal(ds_ingest_new(&b, st, NULL), 0);
+	assert_int_equal(ds_ingest_add_file(b, f2, "two.png"), 0);
+	assert_int_equal(ds_ingest_page_count(b), 1);
+	assert_int_equal(ds_ingest_stored(a), 0);
+	assert_int_equal(ds_ingest_stored(b), 0);
+	/* the first gives up: its page blob, which the second also names, goes */
+	ds_ingest_free(a);
+	assert_int_equal(ds_ingest_stored(b), DS_ENOTFOUND);
+	assert_non_null(strstr(ds_error_last(), "no longer in the store"));
+	/* the file the second stored itself is still there */
+	assert_int_equal(ds_ingest_add_file(b, f1, "one.tif"), 0);
+	ds_ingest_free(b);
+	ds_store_free(st);
+	ds_test_rm_rf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sidecar),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_queue),
+		cmocka_unit_test(test_same_page_twice),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

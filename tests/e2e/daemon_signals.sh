@@ -13,7 +13,7 @@ trap 'if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; fi; rm -rf "$T"
 "$D" init >/dev/null
 CONF="$DOSSIER_HOME/dossier.conf"
 cp "$CONF" "$T/conf.orig"
-printf '[daemon]\nocr = false\nsettle_ms = 0\npoll_seconds = 0\n' >> "$CONF"
+printf '[daemon]\nocr = false\nsettle_ms = 0\npoll_seconds = 0\ningest_threads = 2\n' >> "$CONF"
 "$D" department add STNMT --name "Sở Tài nguyên và Môi trường" >/dev/null
 "$D" procedure add 1.004227 --name "Đăng ký đất đai" --department STNMT --days 15 >/dev/null
 c=$("$D" intake --procedure 1.004227 --applicant-id 001 --applicant-name "Nguyễn Văn An" 2>/dev/null | tail -n 1)
@@ -46,7 +46,8 @@ ok "inotify: close-after-write and moved-in files are taken"
 
 "$D" status --json > "$T/st.json"
 [ "$(json_get "$T/st.json" '(d["running"], d["pid"])')" = "(True, $pid)" ] || fail "status: $(cat "$T/st.json")"
-[ "$(json_get "$T/st.json" '[w["name"] for w in d["workers"]]')" = "['watcher']" ] || fail "status workers"
+[ "$(json_get "$T/st.json" 'sorted(w["name"] for w in d["workers"])')" = "['ingest-2', 'watcher']" ] ||
+	fail "status workers: $(cat "$T/st.json")"
 expect_fail 75 "$DOSSIERD" --once
 grep -q "another dossierd (pid $pid)" "$T/err" || fail "second daemon: $(cat "$T/err")"
 ok "status while running; one daemon per home"
