@@ -29,16 +29,20 @@
 #include "dossier/fs.h"
 #include "dossier/inbox.h"
 
+/* Set by the signal handler (in whichever thread the signal lands), read by
+ * every thread: atomic loads and stores. */
 static volatile sig_atomic_t stop_flag, reload_flag;
+#define STOPPING() __atomic_load_n(&stop_flag, __ATOMIC_RELAXED)
+#define RELOADING() __atomic_load_n(&reload_flag, __ATOMIC_RELAXED)
 static int wake_pipe[2] = { -1, -1 };
 
 static void on_signal(int sig)
 {
 	int saved = errno;
 	if (sig == SIGHUP)
-		reload_flag = 1;
+		__atomic_store_n(&reload_flag, 1, __ATOMIC_RELAXED);
 	else
-		stop_flag = 1;
+		__atomic_store_n(&stop_flag, 1, __ATOMIC_RELAXED);
 	if (wake_pipe[1] >= 0) {
 		ssize_t k = write(wake_pipe[1], "x", 1);
 		(void)k; /* a full pipe already wakes the loop */
@@ -471,7 +475,7 @@ static void reload(struct daemon *d)
 	ds_config *cfg = NULL, *old;
 	struct settings s;
 
-	reload_flag = 0;
+	__atomic_store_n(&reload_flag, 0, __ATOMIC_RELAXED);
 	if (ds_home_path(d->h, "dossier.conf", path, sizeof(path)) < 0 ||
 	    ds_config_load(&cfg, path) < 0 || ds_config_validate(cfg, path) < 0) {
 		ds_cli_log(DS_LOG_ERR, "reload: %s; keeping the running configuration", ds_error_last());
@@ -535,15 +539,15 @@ static void *helper_main(void *arg)
 	helper_state(g, "idle");
 	for (;;) {
 		pthread_mutex_lock(&ingest_mu);
-		while (!ingest_quit && !stop_flag && ingest_gen == seen)
+		while (!ingest_quit && !STOPPING() && ingest_gen == seen)
 			pthread_cond_wait(&ingest_cv, &ingest_mu);
-		int quit = ingest_quit || stop_flag;
+		int quit = ingest_quit || STOPPING();
 		seen = ingest_gen;
 		pthread_mutex_unlock(&ingest_mu);
 		if (quit)
 			break;
 		helper_state(g, "ingesting");
-		while (!stop_flag) {
+		while (!STOPPING()) {
 			struct ds_inbox_outcome o;
 			if (ds_inbox_run_one(g->ib, &o) < 0) {
 				ds_cli_log(DS_LOG_ERR, "ingest-%d: catalog: %s", g->index,
@@ -629,8 +633,8 @@ static int drain(struct daemon *d)
 	struct ds_inbox_outcome o;
 	int err;
 
-	while (!stop_flag) {
-		if (reload_flag)
+	while (!STOPPING()) {
+		if (RELOADING())
 			reload(d);
 		helpers_kick();
 		if ((err = ds_inbox_run_one(d->ib, &o)) < 0) {
@@ -646,7 +650,7 @@ static int drain(struct daemon *d)
 			usleep(200 * 1000);
 		read_events(&d->w); /* keep the kernel's event queue short */
 	}
-	worker_state(d, stop_flag ? "stopping" : "idle", NULL);
+	worker_state(d, STOPPING() ? "stopping" : "idle", NULL);
 	return 0;
 }
 
@@ -702,12 +706,12 @@ static int run(struct daemon *d)
 	worker_state(d, "idle", NULL);
 	list_folder(&d->w);
 
-	while (!stop_flag) {
-		if (reload_flag)
+	while (!STOPPING()) {
+		if (RELOADING())
 			reload(d);
 		if ((err = drain(d)) < 0)
 			break;
-		if (stop_flag)
+		if (STOPPING())
 			break;
 		if (d->once && d->w.unsettled == 0 && !queued_ingest(d))
 			break;
@@ -741,15 +745,15 @@ static int run(struct daemon *d)
 
 	helpers_stop(d);
 	/* --once: the OCR the ingests caused */
-	dossierd_ocr_finish(d->ocr, stop_flag ? 0 : d->once);
+	dossierd_ocr_finish(d->ocr, STOPPING() ? 0 : d->once);
 	dossierd_ocr_free(d->ocr);
 	d->ocr = NULL;
 	ds_catalog_worker_clear(d->h->catalog, getpid());
 	ds_cli_log(DS_LOG_NOTICE, "%s: %zu ingested, %zu rejected, %zu retries",
-		   stop_flag ? "stopped" : "done", d->ingested, d->rejected, d->retried);
+		   STOPPING() ? "stopped" : "done", d->ingested, d->rejected, d->retried);
 	if (err < 0)
 		return ds_cli_exit_code(err);
-	if (d->once && !stop_flag) {
+	if (d->once && !STOPPING()) {
 		struct ds_inbox_entry *e = NULL;
 		size_t n = 0;
 		int64_t pending = 0;

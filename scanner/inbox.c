@@ -522,7 +522,7 @@ static int on_page(void *arg, size_t page_index, size_t file_index, struct Pix *
 
 	(void)file_index;
 	crash_point("daemon_kill_mid_ingest");
-	if (x->ib->o.stop && *x->ib->o.stop) {
+	if (x->ib->o.stop && __atomic_load_n(x->ib->o.stop, __ATOMIC_RELAXED)) {
 		x->stopped = 1;
 		return ds_error_set(DS_EBUSY, "stopping");
 	}
