@@ -587,6 +587,9 @@ static void helpers_stop(struct daemon *d)
 		struct ingester *g = &d->helpers[i];
 		if (g->started)
 			pthread_join(g->th, NULL);
+		/* its moves made durable and marked, as the main thread's are */
+		if (g->ib && ds_inbox_flush(g->ib) < 0)
+			ds_cli_log(DS_LOG_ERR, "ingest-%d: %s", g->index, ds_error_last());
 		ds_inbox_free(g->ib);
 		ds_home_free(g->h);
 	}

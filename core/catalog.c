@@ -781,6 +781,27 @@ int ds_catalog_file_add(ds_catalog *c, const char *code, const struct ds_file_ne
 	return err;
 }
 
+int ds_catalog_blob_referenced(ds_catalog *c, const char *sha256, int *yes)
+{
+	sqlite3_stmt *st = NULL;
+	int err = ds_catalog__prepare(
+		c, &st,
+		"SELECT EXISTS(SELECT 1 FROM files WHERE sha256 = ?1)"
+		" OR EXISTS(SELECT 1 FROM pages WHERE sha256 = ?1 OR clean_sha256 = ?1"
+		" OR text_sha256 = ?1 OR hocr_sha256 = ?1)"
+		" OR EXISTS(SELECT 1 FROM dossier_pdf WHERE sha256 = ?1)");
+	if (err < 0)
+		return err;
+	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*yes = sqlite3_column_int(st, 0) != 0;
+	else
+		err = ds_catalog__err(c, rc, "looking up a blob");
+	sqlite3_finalize(st);
+	return err;
+}
+
 int ds_catalog_file_find(ds_catalog *c, const char *sha256, char code_out[DS_CODE_MAX])
 {
 	sqlite3_stmt *st = NULL;

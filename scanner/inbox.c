@@ -38,11 +38,21 @@ struct ds_inbox {
 };
 
 /* Two ingests side by side (dossierd's ingest threads) may store the same
- * page: the second finds the blob there and does not count it as its own.
- * Should the first then give up, it removes the blob under the second. So
- * an ingest removes its blobs, and another checks that its blobs are all
- * there and commits, holding this lock (taken before the catalog's). */
+ * page, or the same file dropped twice: the second finds the blob there
+ * and does not count it as its own. Should the first give up, it would
+ * remove the blob under the second. So an ingest that gives up removes
+ * only the blobs no committed row names, and an ingest checks that its
+ * blobs are all there and commits, each holding this lock (taken before
+ * the catalog's): the one that commits first wins, the other retries. */
 static pthread_mutex_t blob_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int blob_named(void *arg, const char *sha256)
+{
+	int yes = 1; /* when the catalog cannot tell, keep it */
+	if (ds_catalog_blob_referenced(arg, sha256, &yes) < 0)
+		return 1;
+	return yes;
+}
 
 /* Moves marked with the job's own commit once this many are waiting. */
 #define MOVED_BATCH 64
@@ -941,7 +951,9 @@ done:
 		pthread_mutex_lock(&blob_lock);
 		locked = 1;
 	}
-	ds_ingest_free(in); /* removes the blobs unless committed */
+	if (in) /* the blobs it stored, unless committed or named by now */
+		ds_ingest_abort_unless(in, blob_named, ib->c);
+	ds_ingest_free(in);
 	if (locked)
 		pthread_mutex_unlock(&blob_lock);
 	free(seg);

@@ -300,13 +300,22 @@ int ds_ingest_stored(const ds_ingest *in)
 	return 0;
 }
 
-void ds_ingest_abort(ds_ingest *in)
+void ds_ingest_abort_unless(ds_ingest *in, int (*named)(void *arg, const char *sha256),
+			    void *arg)
 {
 	char path[DS_PATH_MAX];
+	if (in->done)
+		return;
 	for (size_t i = 0; i < in->ncreated; i++)
-		if (ds_store_path(in->store, in->created[i], path, sizeof path) == 0)
+		if ((!named || !named(arg, in->created[i])) &&
+		    ds_store_path(in->store, in->created[i], path, sizeof path) == 0)
 			unlink(path);
 	in->ncreated = 0;
+}
+
+void ds_ingest_abort(ds_ingest *in)
+{
+	ds_ingest_abort_unless(in, NULL, NULL);
 }
 
 void ds_ingest_free(ds_ingest *in)

@@ -188,6 +188,10 @@ int ds_catalog_page_list(ds_catalog *c, const char *code, const char *kind,
 
 /* Every blob hash the catalog references (for `dossier check`). */
 int ds_catalog_blob_refs(ds_catalog *c, char (**out)[65], size_t *n);
+/* Whether the catalog references the blob `sha256` (as ds_catalog_blob_refs
+ * would list it): *yes 1 or 0. Scans the pages: for the rare removal of an
+ * abandoned ingest's blobs, not for every page. */
+int ds_catalog_blob_referenced(ds_catalog *c, const char *sha256, int *yes);
 
 /* Whether an original with this hash was already ingested, and into which
  * dossier (for duplicate drops). DS_ENOTFOUND when not. */

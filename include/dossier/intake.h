@@ -69,6 +69,11 @@ int ds_ingest_stored(const ds_ingest *in);
 
 /* Removes the blobs this ingest created (not those that already existed). */
 void ds_ingest_abort(ds_ingest *in);
+/* Like ds_ingest_abort, but keeps each blob for which named(arg, sha256)
+ * returns non-zero: another ingest that found the blob this one stored may
+ * have committed rows that name it since. Nothing once ds_ingest_done. */
+void ds_ingest_abort_unless(ds_ingest *in, int (*named)(void *arg, const char *sha256),
+			    void *arg);
 
 /* Frees; aborts unless ds_ingest_done() was called. */
 void ds_ingest_free(ds_ingest *in);

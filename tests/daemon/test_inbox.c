@@ -203,30 +203,42 @@ static void test_queue(void **state)
 	free(dir);
 }
 
-/* Two ingests side by side (dossierd's ingest threads) store the same
- * page from two different files: the second finds the blob there. When the
- * first gives up and removes what it stored, the second must notice before
- * it commits rows that name the blob (ds_ingest_stored, checked under the
- * inbox's blob lock). */
+static int named_in_catalog(void *arg, const char *sha256)
+{
+	int yes = 0;
+	assert_int_equal(ds_catalog_blob_referenced(arg, sha256, &yes), 0);
+	return yes;
+}
+
+/* Two ingests side by side (dossierd's ingest threads) store the same page
+ * from two different files: the second finds the blob there and does not
+ * count it as its own. (1) The first gives up before the second commits:
+ * the blob goes, and the second notices before it commits rows that name
+ * it (ds_ingest_stored). (2) The second commits first: the first, giving
+ * up, keeps the blob the catalog now names and removes only its own file.
+ * dossierd does both under the inbox's blob lock. */
 static void test_same_page_twice(void **state)
 {
-	char *dir = ds_test_tmpdir(), root[4200], f1[4200], f2[4200];
+	char *dir = ds_test_tmpdir(), path[4200], f1[4200], f2[4200], code[DS_CODE_MAX];
 	ds_store *st = NULL;
+	ds_catalog *c = NULL;
 	ds_ingest *a = NULL, *b = NULL;
 	(void)state;
 
-	snprintf(root, sizeof(root), "%s/store", dir);
 	snprintf(f1, sizeof(f1), "%s/one.tif", dir);
 	snprintf(f2, sizeof(f2), "%s/two.png", dir);
 	PIX *pix = pixCreate(320, 200, 1);
 	assert_non_null(pix);
 	pixSetResolution(pix, 200, 200);
 	pixRasterop(pix, 20, 20, 120, 30, PIX_SET, NULL, 0, 0);
-	assert_int_equal(pixWrite(f1, pix, IFF_TIFF_G4), 0);
+	/* LZW: the file differs from the page blob (G4) that both ingests store */
+	assert_int_equal(pixWrite(f1, pix, IFF_TIFF_LZW), 0);
 	assert_int_equal(pixWrite(f2, pix, IFF_PNG), 0);
 	pixDestroy(&pix);
-	assert_int_equal(ds_store_open(&st, root, 1), 0);
 
+	/* (1) */
+	snprintf(path, sizeof(path), "%s/store1", dir);
+	assert_int_equal(ds_store_open(&st, path, 1), 0);
 	assert_int_equal(ds_ingest_new(&a, st, NULL), 0);
 	assert_int_equal(ds_ingest_add_file(a, f1, "one.tif"), 0);
 	assert_int_equal(ds_ingest_new(&b, st, NULL), 0);
@@ -234,13 +246,39 @@ static void test_same_page_twice(void **state)
 	assert_int_equal(ds_ingest_page_count(b), 1);
 	assert_int_equal(ds_ingest_stored(a), 0);
 	assert_int_equal(ds_ingest_stored(b), 0);
-	/* the first gives up: its page blob, which the second also names, goes */
 	ds_ingest_free(a);
 	assert_int_equal(ds_ingest_stored(b), DS_ENOTFOUND);
 	assert_non_null(strstr(ds_error_last(), "no longer in the store"));
-	/* the file the second stored itself is still there */
-	assert_int_equal(ds_ingest_add_file(b, f1, "one.tif"), 0);
 	ds_ingest_free(b);
+	ds_store_free(st);
+
+	/* (2) */
+	snprintf(path, sizeof(path), "%s/store2", dir);
+	assert_int_equal(ds_store_open(&st, path, 1), 0);
+	snprintf(path, sizeof(path), "%s/catalog.db", dir);
+	assert_int_equal(ds_catalog_open(&c, path, 1), 0);
+	struct ds_procedure p = {.code = "1.000001", .name = "Thủ tục", .department = "B", .days = 5};
+	assert_int_equal(ds_catalog_department_add(c, "B", "Sở"), 0);
+	assert_int_equal(ds_catalog_procedure_add(c, &p), 0);
+	struct ds_dossier_new dn = {.agency_id = "000.00.24.H05", .procedure = "1.000001",
+				    .applicant_id = "1", .applicant_name = "Nguyễn Văn An",
+				    .received_at = 1764000000, .due_at = 1764800000,
+				    .utc_offset = 25200, .actor = "test"};
+	assert_int_equal(ds_catalog_dossier_create(c, &dn, code), 0);
+	assert_int_equal(ds_ingest_new(&a, st, NULL), 0);
+	assert_int_equal(ds_ingest_add_file(a, f1, "one.tif"), 0);
+	assert_int_equal(ds_ingest_new(&b, st, NULL), 0);
+	assert_int_equal(ds_ingest_add_file(b, f2, "two.png"), 0);
+	assert_int_equal(ds_ingest_commit(b, c, code, "test"), 0);
+	ds_ingest_done(b);
+	ds_ingest_abort_unless(a, named_in_catalog, c);
+	assert_int_equal(ds_ingest_stored(b), 0);         /* the shared page stays */
+	assert_int_equal(ds_ingest_stored(a), DS_ENOTFOUND); /* one.tif's own blob went */
+	ds_ingest_free(a);
+	ds_ingest_free(b);
+	assert_int_equal(ds_ingest_new(&b, st, NULL), 0);
+	ds_ingest_free(b);
+	ds_catalog_free(c);
 	ds_store_free(st);
 	ds_test_rm_rf(dir);
 	free(dir);
