@@ -142,6 +142,25 @@ cp "$T/w.tif" "$IN/conflict.tif"
 [ "$(json_get "$T/s5.json" 'len(d["pages"]) + len(d["cover_sheets"])')" = 2 ] || { cat "$T/s5.json"; fail "the sidecar's dossier did not get the scan"; }
 ok "a sidecar wins over the receipt's QR code"
 
+# two ingest threads and the same bytes under two names, dropped at once:
+# one copy is ingested, the other refused as a duplicate, and every blob the
+# catalog names is still in the store (files large enough that both copies
+# are in hand at once)
+c6=$(intake 007 "Vũ Văn Hải")
+printf '[daemon]\ningest_threads = 2\n' >> "$DOSSIER_HOME/dossier.conf"
+for i in 1 2 3 4 5 6; do
+	echo "Bản sao $i." | "$MK" -o "$T/d$i.tif" --pages 3 --bits 1 --dpi 300 --width 2480 --height 3508
+	cp "$T/d$i.tif" "$IN/${c6}_a$i.tif"
+	cp "$T/d$i.tif" "$IN/${c6}_b$i.tif"
+done
+"$DOSSIERD" --once 2>"$T/log6" || { cat "$T/log6"; fail "dossierd --once (twins)"; }
+grep -q "2 ingest threads" "$T/log6" || fail "not two ingest threads: $(head -n 1 "$T/log6")"
+"$D" show "$c6" --json > "$T/s6.json"
+[ "$(json_get "$T/s6.json" 'len(d["pages"])')" = 18 ] || { cat "$T/log6"; fail "twins: $(json_get "$T/s6.json" 'len(d["pages"])') pages"; }
+[ "$(ls "$IN/rejected" | grep -c "^${c6}_.*tif$")" = 6 ] || fail "twins: $(ls "$IN/rejected")"
+"$D" check >"$T/check6" 2>&1 || { cat "$T/check6"; fail "dossier check after the twins"; }
+ok "the same file dropped twice at once: one ingest, one duplicate, no blob lost"
+
 # --once refuses to run twice on one home; usage errors
 expect_fail 64 "$DOSSIERD" --jobs 0
 expect_fail 64 "$DOSSIERD" extra
