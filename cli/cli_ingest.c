@@ -13,7 +13,9 @@ int ds_cli_ingest_files(ds_home *h, char **files, int nfiles, ds_ingest **out)
 		return err;
 	for (int i = 0; i < nfiles; i++) {
 		if ((err = ds_ingest_add_file(in, files[i], NULL)) < 0) {
-			ds_ingest_free(in); /* removes the blobs it stored */
+			/* removes the blobs it stored that nothing else names */
+			ds_ingest_abort_unnamed(in, h->catalog);
+			ds_ingest_free(in);
 			return err;
 		}
 	}

@@ -54,7 +54,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	ds_ingest *in = NULL;
 	struct ds_procedure proc;
 	char code[DS_CODE_MAX];
-	int c, err = 0;
+	int c, err = 0, locked = 0;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -115,6 +115,10 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		.utc_offset = offset,
 		.actor = actor,
 	};
+	/* the store's lock, then the catalog's (see ds_ingest_lock) */
+	if ((err = ds_ingest_lock(in)) < 0)
+		goto done;
+	locked = 1;
 	if ((err = ds_catalog_begin(h->catalog)) < 0)
 		goto done;
 	if ((err = ds_catalog_dossier_create(h->catalog, &dn, code)) < 0 ||
@@ -132,6 +136,8 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	if ((err = ds_catalog_commit(h->catalog)) < 0)
 		goto done;
 	ds_ingest_done(in);
+	ds_ingest_unlock(in);
+	locked = 0;
 	char due[40];
 	fprintf(stderr, "dossier %s: %zu pages from %d files; due %s\n", code,
 		ds_ingest_page_count(in), argc - optind, ds_cli_time(h, dn.due_at, due, sizeof due));
@@ -140,6 +146,10 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 			reuse[i]);
 	printf("%s\n", code);
 done:
+	if (locked)
+		ds_ingest_unlock(in);
+	if (h)
+		ds_ingest_abort_unnamed(in, h->catalog);
 	ds_ingest_free(in);
 	ds_home_free(h);
 	return err < 0 ? ds_cli_fail(cli, err) : 0;

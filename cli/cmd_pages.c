@@ -63,11 +63,18 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		goto done;
 	if ((err = ds_cli_ingest_files(h, argv + optind + 2, argc - optind - 2, &in)) < 0)
 		goto done;
-	if ((err = ds_ingest_commit(in, h->catalog, code, actor)) < 0)
+	if ((err = ds_ingest_lock(in)) < 0) /* see ds_ingest_lock */
 		goto done;
-	ds_ingest_done(in);
+	err = ds_ingest_commit(in, h->catalog, code, actor);
+	if (err == 0)
+		ds_ingest_done(in);
+	ds_ingest_unlock(in);
+	if (err < 0)
+		goto done;
 	printf("%s: %zu pages added\n", code, ds_ingest_page_count(in));
 done:
+	if (h)
+		ds_ingest_abort_unnamed(in, h->catalog);
 	ds_ingest_free(in);
 	ds_home_free(h);
 	return err < 0 ? ds_cli_fail(cli, err) : 0;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 
 struct ds_store {
 	char root[DS_PATH_MAX]; /* …/store */
+	int lock_fd;            /* ROOT/.lock, opened on first use */
 };
 
 int ds_store_hex_valid(const char *hex)
@@ -44,6 +46,7 @@ int ds_store_open(ds_store **out, const char *root, int create)
 	s = calloc(1, sizeof *s);
 	if (!s)
 		return ds_error_set(DS_ENOMEM, "out of memory");
+	s->lock_fd = -1;
 	if ((err = ds_fmt(s->root, sizeof s->root, "%s", root)) < 0) {
 		free(s);
 		return err;
@@ -52,7 +55,40 @@ int ds_store_open(ds_store **out, const char *root, int create)
 	return 0;
 }
 
-void ds_store_free(ds_store *s) { free(s); }
+void ds_store_free(ds_store *s)
+{
+	if (s && s->lock_fd >= 0)
+		close(s->lock_fd);
+	free(s);
+}
+
+int ds_store_lock(ds_store *s)
+{
+	char path[DS_PATH_MAX];
+	int err;
+
+	if (s->lock_fd < 0) {
+		if ((err = ds_path_join(path, sizeof path, s->root, ".lock")) < 0)
+			return err;
+		/* read access is enough for flock: the daemon's user and the
+		 * clerks' may share the home */
+		s->lock_fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+		if (s->lock_fd < 0)
+			return ds_error_set_errno(DS_EIO, errno, "%s: cannot open the store's lock",
+						  path);
+	}
+	while (flock(s->lock_fd, LOCK_EX) != 0)
+		if (errno != EINTR)
+			return ds_error_set_errno(DS_EIO, errno, "%s/.lock: cannot lock the store",
+						  s->root);
+	return 0;
+}
+
+void ds_store_unlock(ds_store *s)
+{
+	if (s && s->lock_fd >= 0)
+		flock(s->lock_fd, LOCK_UN);
+}
 
 int ds_store_path(const ds_store *s, const char *hex, char *out, size_t n)
 {
@@ -102,7 +138,11 @@ int ds_store_put_file(ds_store *s, const char *file, char hex_out[65])
 		return 0;
 	if ((err = ds_mkdirs(dir, 0750)) < 0)
 		return err;
-	if ((err = ds_fmt(tmp, sizeof tmp, "%s.in", path)) < 0)
+	/* a name of this call's own: two ingests (threads or processes) may
+	 * store the same file at once (`dossier check` knows *.in* leftovers) */
+	static unsigned long calls;
+	unsigned long k = __atomic_fetch_add(&calls, 1, __ATOMIC_RELAXED);
+	if ((err = ds_fmt(tmp, sizeof tmp, "%s.in-%ld-%lu", path, (long)getpid(), k)) < 0)
 		return err;
 	if ((err = ds_file_copy_atomic(file, tmp, 0440)) < 0)
 		return err;

@@ -5,7 +5,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,23 +35,6 @@ struct ds_inbox {
 	size_t nmoved, capmoved;
 	int moved_done, moved_rejected; /* which folders got files since */
 };
-
-/* Two ingests side by side (dossierd's ingest threads) may store the same
- * page, or the same file dropped twice: the second finds the blob there
- * and does not count it as its own. Should the first give up, it would
- * remove the blob under the second. So an ingest that gives up removes
- * only the blobs no committed row names, and an ingest checks that its
- * blobs are all there and commits, each holding this lock (taken before
- * the catalog's): the one that commits first wins, the other retries. */
-static pthread_mutex_t blob_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int blob_named(void *arg, const char *sha256)
-{
-	int yes = 1; /* when the catalog cannot tell, keep it */
-	if (ds_catalog_blob_referenced(arg, sha256, &yes) < 0)
-		return 1;
-	return yes;
-}
 
 /* Moves marked with the job's own commit once this many are waiting. */
 #define MOVED_BATCH 64
@@ -863,12 +845,12 @@ static int run_job(struct job_ctx *x)
 	f.dest[0] = 0;
 	if (!ib->o.remove_done && (err = unique_dest(ib->done, name, f.dest, sizeof(f.dest))) < 0)
 		goto done;
-	pthread_mutex_lock(&blob_lock);
-	locked = 1;
-	if (ds_ingest_stored(in) < 0) {
+	/* the store's lock, then the catalog's: see ds_ingest_lock */
+	if (ds_ingest_lock(in) < 0) {
 		err = retry(x, ds_error_last());
 		goto done;
 	}
+	locked = 1;
 	if ((err = ds_catalog_begin(ib->c)) < 0)
 		goto commit_failed;
 	in_tx = 1;
@@ -913,7 +895,7 @@ static int run_job(struct job_ctx *x)
 		ib->moved_done = ib->moved_rejected = 0;
 	}
 	ds_ingest_done(in);
-	pthread_mutex_unlock(&blob_lock);
+	ds_ingest_unlock(in);
 	locked = 0;
 	crash_point("daemon_kill_after_commit");
 
@@ -947,15 +929,11 @@ commit_failed:
 done:
 	if (in_tx)
 		ds_catalog_rollback(ib->c);
-	if (in && !locked) {
-		pthread_mutex_lock(&blob_lock);
-		locked = 1;
-	}
-	if (in) /* the blobs it stored, unless committed or named by now */
-		ds_ingest_abort_unless(in, blob_named, ib->c);
-	ds_ingest_free(in);
 	if (locked)
-		pthread_mutex_unlock(&blob_lock);
+		ds_ingest_unlock(in);
+	/* the blobs it stored, unless committed, or named by another's rows */
+	ds_ingest_abort_unnamed(in, ib->c);
+	ds_ingest_free(in);
 	free(seg);
 	if (fd >= 0)
 		close(fd);

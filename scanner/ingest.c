@@ -1,5 +1,6 @@
 /* Ingesting scan files: decode, encode losslessly, store, then record. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -7,6 +8,7 @@
 
 #include <leptonica/allheaders.h>
 
+#include "dossier/catalog.h"
 #include "dossier/error.h"
 #include "dossier/fs.h"
 #include "dossier/intake.h"
@@ -300,8 +302,9 @@ int ds_ingest_stored(const ds_ingest *in)
 	return 0;
 }
 
-void ds_ingest_abort_unless(ds_ingest *in, int (*named)(void *arg, const char *sha256),
-			    void *arg)
+/* Removes the blobs this ingest created, except those for which
+ * named(arg, hex) is non-zero. */
+static void abort_unless(ds_ingest *in, int (*named)(void *arg, const char *sha256), void *arg)
 {
 	char path[DS_PATH_MAX];
 	if (in->done)
@@ -315,7 +318,49 @@ void ds_ingest_abort_unless(ds_ingest *in, int (*named)(void *arg, const char *s
 
 void ds_ingest_abort(ds_ingest *in)
 {
-	ds_ingest_abort_unless(in, NULL, NULL);
+	abort_unless(in, NULL, NULL);
+}
+
+int ds_ingest_lock(ds_ingest *in)
+{
+	int err;
+	if ((err = ds_store_lock(in->store)) < 0)
+		return err;
+	if ((err = ds_ingest_stored(in)) < 0) {
+		char m[256];
+		snprintf(m, sizeof m, "%s", ds_error_last());
+		ds_store_unlock(in->store);
+		return ds_error_set(err, "%s (an ingest beside this one stored it first, then "
+				    "gave up): try again", m);
+	}
+	return 0;
+}
+
+void ds_ingest_unlock(ds_ingest *in)
+{
+	ds_store_unlock(in->store);
+}
+
+static int named_by(void *arg, const char *sha256)
+{
+	int yes = 1; /* when the catalog cannot tell, keep the blob */
+	if (ds_catalog_blob_referenced(arg, sha256, &yes) < 0)
+		return 1;
+	return yes;
+}
+
+void ds_ingest_abort_unnamed(ds_ingest *in, ds_catalog *c)
+{
+	if (!in || in->done || in->ncreated == 0)
+		return;
+	/* without the lock (or the catalog) nothing can be told apart: keep
+	 * all; `dossier check` lists stray blobs */
+	if (!c || ds_store_lock(in->store) < 0) {
+		in->ncreated = 0;
+		return;
+	}
+	abort_unless(in, named_by, c);
+	ds_store_unlock(in->store);
 }
 
 void ds_ingest_free(ds_ingest *in)

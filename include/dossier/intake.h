@@ -62,18 +62,24 @@ int ds_ingest_commit(ds_ingest *in, ds_catalog *c, const char *code, const char 
  * after the catalog transaction that holds the rows has committed. */
 void ds_ingest_done(ds_ingest *in);
 /* 0 when every blob the ingest's rows will name (each file and each page)
- * is in the store; DS_ENOTFOUND naming the first one that is not (an
- * ingest beside this one that found the same bytes already stored, then
- * gave up, takes them away with its own blobs). */
+ * is in the store; DS_ENOTFOUND naming the first one that is not. */
 int ds_ingest_stored(const ds_ingest *in);
+
+/* Two ingests (dossierd's threads, or dossierd and `dossier intake`) may
+ * store the same bytes: the second finds the blob there and does not count
+ * it as its own, and the first, giving up, would remove it under the
+ * second. So: ds_ingest_lock takes the store's lock and checks that every
+ * blob is there (DS_ENOTFOUND, lock released, when one went: try again);
+ * commit the rows, then ds_ingest_unlock. An ingest that gives up calls
+ * ds_ingest_abort_unnamed, which removes, under the same lock, only the
+ * blobs it created that no row of catalog `c` names. */
+int ds_ingest_lock(ds_ingest *in);
+void ds_ingest_unlock(ds_ingest *in);
+void ds_ingest_abort_unnamed(ds_ingest *in, ds_catalog *c);
 
 /* Removes the blobs this ingest created (not those that already existed). */
 void ds_ingest_abort(ds_ingest *in);
-/* Like ds_ingest_abort, but keeps each blob for which named(arg, sha256)
- * returns non-zero: another ingest that found the blob this one stored may
- * have committed rows that name it since. Nothing once ds_ingest_done. */
-void ds_ingest_abort_unless(ds_ingest *in, int (*named)(void *arg, const char *sha256),
-			    void *arg);
+
 
 /* Frees; aborts unless ds_ingest_done() was called. */
 void ds_ingest_free(ds_ingest *in);

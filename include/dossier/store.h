@@ -35,6 +35,14 @@ int ds_store_get(ds_store *s, const char *hex, size_t max, unsigned char **out, 
 /* The path of a blob (whether or not it exists). */
 int ds_store_path(const ds_store *s, const char *hex, char *out, size_t n);
 
+/* The store's lock (flock on ROOT/.lock, through this handle's own open
+ * file, so it excludes other threads with their own handle as well as
+ * other processes). Held by whoever removes blobs it gave up on and by
+ * whoever checks that its blobs are there and commits rows naming them;
+ * take it before the catalog's write lock, never while holding it. */
+int ds_store_lock(ds_store *s);
+void ds_store_unlock(ds_store *s);
+
 /* 0 when present and intact; DS_ENOTFOUND or DS_ECORRUPT otherwise. */
 int ds_store_check(ds_store *s, const char *hex);
 

@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -203,20 +206,14 @@ static void test_queue(void **state)
 	free(dir);
 }
 
-static int named_in_catalog(void *arg, const char *sha256)
-{
-	int yes = 0;
-	assert_int_equal(ds_catalog_blob_referenced(arg, sha256, &yes), 0);
-	return yes;
-}
-
 /* Two ingests side by side (dossierd's ingest threads) store the same page
  * from two different files: the second finds the blob there and does not
  * count it as its own. (1) The first gives up before the second commits:
  * the blob goes, and the second notices before it commits rows that name
  * it (ds_ingest_stored). (2) The second commits first: the first, giving
  * up, keeps the blob the catalog now names and removes only its own file.
- * dossierd does both under the inbox's blob lock. */
+ * Both under the store's lock (ds_ingest_lock, ds_ingest_abort_unnamed),
+ * which a second handle on the same store must wait for. */
 static void test_same_page_twice(void **state)
 {
 	char *dir = ds_test_tmpdir(), path[4200], f1[4200], f2[4200], code[DS_CODE_MAX];
@@ -271,13 +268,27 @@ static void test_same_page_twice(void **state)
 	assert_int_equal(ds_ingest_add_file(b, f2, "two.png"), 0);
 	assert_int_equal(ds_ingest_commit(b, c, code, "test"), 0);
 	ds_ingest_done(b);
-	ds_ingest_abort_unless(a, named_in_catalog, c);
+	ds_ingest_abort_unnamed(a, c);
 	assert_int_equal(ds_ingest_stored(b), 0);         /* the shared page stays */
 	assert_int_equal(ds_ingest_stored(a), DS_ENOTFOUND); /* one.tif's own blob went */
 	ds_ingest_free(a);
 	ds_ingest_free(b);
-	assert_int_equal(ds_ingest_new(&b, st, NULL), 0);
-	ds_ingest_free(b);
+
+	/* the lock: held through one handle, another handle waits (flock) */
+	ds_store *other = NULL;
+	snprintf(path, sizeof(path), "%s/store2", dir);
+	assert_int_equal(ds_store_open(&other, path, 0), 0);
+	assert_int_equal(ds_store_lock(st), 0);
+	snprintf(path, sizeof(path), "%s/store2/.lock", dir);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), -1); /* busy */
+	ds_store_unlock(st);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+	close(fd);
+	assert_int_equal(ds_store_lock(other), 0);
+	ds_store_unlock(other);
+	ds_store_free(other);
 	ds_catalog_free(c);
 	ds_store_free(st);
 	ds_test_rm_rf(dir);

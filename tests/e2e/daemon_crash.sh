@@ -129,8 +129,9 @@ for r in rows:
         twin = r[3]
         if (name in done) == (twin in done): err("%s and %s: both or neither ingested" % (name, twin))
         loser = twin if name in done else name
-        if loser in rej and "already ingested" not in open(os.path.join(inbox, "rejected", loser + ".error.txt")).read():
-            err("%s: rejected for another reason than a duplicate" % loser)
+        why = open(os.path.join(inbox, "rejected", loser + ".error.txt")).read().strip() if loser in rej else ""
+        if loser in rej and "already ingested" not in why:
+            err("%s: rejected for another reason than a duplicate: %s" % (loser, why))
     if not d: continue
     ingested += 1
     if kind in ("page", "dup"):
