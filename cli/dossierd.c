@@ -391,6 +391,7 @@ static pthread_mutex_t ingest_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t ingest_cv = PTHREAD_COND_INITIALIZER;
 static unsigned ingest_gen; /* bumped when there may be files to take */
 static int ingest_quit;
+static int ingest_failed; /* a helper's catalog error (under ingest_mu) */
 
 static void worker_state(struct daemon *d, const char *state, const char *job)
 {
@@ -546,24 +547,42 @@ static void *helper_main(void *arg)
 		pthread_mutex_unlock(&ingest_mu);
 		if (quit)
 			break;
-		helper_state(g, "ingesting");
-		while (!STOPPING()) {
+		size_t did = 0;
+		int err = 0;
+		while (!STOPPING() && !__atomic_load_n(&ingest_quit, __ATOMIC_RELAXED)) {
 			struct ds_inbox_outcome o;
-			if (ds_inbox_run_one(g->ib, &o) < 0) {
+			if ((err = ds_inbox_run_one(g->ib, &o)) < 0) {
 				ds_cli_log(DS_LOG_ERR, "ingest-%d: catalog: %s", g->index,
 					   ds_error_last());
 				break;
 			}
 			if (o.result == DS_INBOX_NONE)
 				break;
+			if (did++ == 0)
+				helper_state(g, "ingesting");
 			count_outcome(g->d, &o);
 			if (o.result == DS_INBOX_RETRY)
 				usleep(200 * 1000);
 		}
-		helper_state(g, "idle");
-		/* the main loop may be waiting for the queue to empty (--once) */
-		ssize_t k = write(wake_pipe[1], "x", 1);
-		(void)k;
+		if (err < 0) {
+			/* as on the main thread, a catalog failure ends the daemon:
+			 * the job it held is taken up again at the next start */
+			pthread_mutex_lock(&ingest_mu);
+			if (!ingest_failed)
+				ingest_failed = err;
+			pthread_mutex_unlock(&ingest_mu);
+		}
+		if (did)
+			helper_state(g, "idle");
+		/* the main loop may be waiting for the queue to empty (--once), or
+		 * must learn of a failure; nothing done, nothing to tell (an idle
+		 * kick must not wake the main loop back) */
+		if (did || err < 0) {
+			ssize_t k = write(wake_pipe[1], "x", 1);
+			(void)k;
+		}
+		if (err < 0)
+			break;
 	}
 	return NULL;
 }
@@ -580,7 +599,7 @@ static void helpers_kick(void)
 static void helpers_stop(struct daemon *d)
 {
 	pthread_mutex_lock(&ingest_mu);
-	ingest_quit = 1;
+	__atomic_store_n(&ingest_quit, 1, __ATOMIC_RELAXED);
 	pthread_cond_broadcast(&ingest_cv);
 	pthread_mutex_unlock(&ingest_mu);
 	for (size_t i = 0; i < d->nhelpers; i++) {
@@ -596,7 +615,7 @@ static void helpers_stop(struct daemon *d)
 	free(d->helpers);
 	d->helpers = NULL;
 	d->nhelpers = 0;
-	ingest_quit = 0;
+	__atomic_store_n(&ingest_quit, 0, __ATOMIC_RELAXED);
 }
 
 static int helpers_start(struct daemon *d)
@@ -618,7 +637,13 @@ static int helpers_start(struct daemon *d)
 		if ((err = ds_home_open(&g->h, d->h->root)) < 0 ||
 		    (err = ds_inbox_new(&g->ib, g->h->catalog, g->h->store, &o)) < 0)
 			goto fail;
-		if (pthread_create(&g->th, NULL, helper_main, g) != 0) {
+		/* signals go to the main thread: the helpers start with them blocked */
+		sigset_t all, old;
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		int rc = pthread_create(&g->th, NULL, helper_main, g);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (rc != 0) {
 			err = ds_error_set(DS_ERROR, "cannot start an ingest thread");
 			goto fail;
 		}
@@ -639,7 +664,13 @@ static int drain(struct daemon *d)
 	while (!STOPPING()) {
 		if (RELOADING())
 			reload(d);
-		helpers_kick();
+		/* the helpers are woken only when there is work: an idle kick
+		 * would cost them a claim and the main loop a wake-up */
+		int64_t queued = 0;
+		if (d->nhelpers &&
+		    ds_catalog_job_count(d->h->catalog, DS_JOB_INGEST, DS_JOB_QUEUED, &queued) == 0 &&
+		    queued > 0)
+			helpers_kick();
 		if ((err = ds_inbox_run_one(d->ib, &o)) < 0) {
 			ds_cli_log(DS_LOG_ERR, "catalog: %s", ds_error_last());
 			return err;
@@ -713,6 +744,11 @@ static int run(struct daemon *d)
 		if (RELOADING())
 			reload(d);
 		if ((err = drain(d)) < 0)
+			break;
+		pthread_mutex_lock(&ingest_mu);
+		err = ingest_failed;
+		pthread_mutex_unlock(&ingest_mu);
+		if (err < 0)
 			break;
 		if (STOPPING())
 			break;

@@ -156,8 +156,14 @@ int ds_catalog_begin(ds_catalog *c)
 int ds_catalog_commit(ds_catalog *c)
 {
 	int err = ds_catalog__exec(c, "COMMIT");
-	if (err == 0)
+	if (err == 0) {
 		c->in_tx = 0;
+		return 0;
+	}
+	/* A COMMIT that failed may leave the transaction open, holding the
+	 * write lock: undone here, so that no caller goes on (taking other
+	 * locks, or asking the catalog) inside it. The error message stays. */
+	ds_catalog_rollback(c);
 	return err;
 }
 

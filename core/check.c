@@ -11,6 +11,7 @@
 #include "dossier/clock.h"
 #include "dossier/error.h"
 #include "dossier/fs.h"
+#include "dossier/store.h"
 
 const char *ds_finding_kind_name(enum ds_finding_kind k)
 {
@@ -78,8 +79,16 @@ static int on_blob(const char *hex, void *arg)
 	if (ds_store_path(x->h->store, hex, path, sizeof path) < 0)
 		return 0;
 	finding(x, DS_FINDING_LEFTOVER, path, "blob that no catalog row names");
-	if (x->o->remove_leftovers && older_than(path, x->o->leftover_min_age))
-		unlink(path);
+	if (x->o->remove_leftovers && older_than(path, x->o->leftover_min_age) &&
+	    ds_store_lock(x->h->store) == 0) {
+		/* asked again under the store's lock: an ingest may have found
+		 * this blob and committed rows naming it since the list was read
+		 * (see ds_ingest_lock) */
+		int named = 1;
+		if (ds_catalog_blob_referenced(x->h->catalog, hex, &named) == 0 && !named)
+			unlink(path);
+		ds_store_unlock(x->h->store);
+	}
 	return 0;
 }
 

@@ -182,21 +182,38 @@ static int finder_crossings(const struct finder_hit *across, size_t na,
 
 	if (!c)
 		return QR_FINDERS;
-	for (size_t i = 0; i < na; i++)
-		for (size_t j = 0; j < nd; j++) {
+	for (size_t i = 0; i < na; i++) {
+		/* the lines down are in column order: those within this middle run */
+		size_t lo = 0, hi = nd;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (down[mid].line < across[i].lo)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		const l_int32 r = across[i].hi - across[i].lo + 1;
+		for (size_t j = lo; j < nd && down[j].line <= across[i].hi; j++) {
 			l_int32 x = down[j].line, y = across[i].line;
-			if (x < across[i].lo || x > across[i].hi || y < down[j].lo || y > down[j].hi)
+			if (y < down[j].lo || y > down[j].hi)
 				continue;
+			/* the same place: within the smaller of the two reaches (a wide
+			 * mark must not swallow a finder beside it: counting one place
+			 * twice only sends the page to zbar) */
 			int k = 0;
-			while (k < nc && !(abs(c[k].x - x) <= c[k].r && abs(c[k].y - y) <= c[k].r))
+			while (k < nc) {
+				l_int32 reach = c[k].r < r ? c[k].r : r;
+				if (abs(c[k].x - x) <= reach && abs(c[k].y - y) <= reach)
+					break;
 				k++;
+			}
 			if (k == nc) {
 				if (nc == QR_PLACES_MAX) {
 					free(c);
 					return QR_FINDERS;
 				}
 				/* one finder: within its middle run's width of this point */
-				c[nc] = (struct place){x, y, across[i].hi - across[i].lo + 1, x, x, y, y};
+				c[nc] = (struct place){x, y, r, x, x, y, y};
 				nc++;
 				continue;
 			}
@@ -210,6 +227,7 @@ static int finder_crossings(const struct finder_hit *across, size_t na,
 				return QR_FINDERS;
 			}
 		}
+	}
 	free(c);
 	return good;
 }

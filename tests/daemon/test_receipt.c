@@ -475,6 +475,22 @@ static void test_maybe_never_hides(void **state)
 		y1 = y > y1 ? y : y1;
 	}
 	zbar_done(&z);
+	/* a bold mark shaped like a big finder (1:1:3:1:1, 20 px units) just
+	 * above the code, touching its quiet zone: zbar still reads the code,
+	 * and the mark must not be taken for the finders beside it */
+	PIX *marked = pixThresholdToBinary(page, 128);
+	int u = 20, mx = x0 - 2 * u, my = y0 - 7 * u - 6;
+	pixRasterop(marked, mx, my, 7 * u, 7 * u, PIX_SET, NULL, 0, 0);
+	pixRasterop(marked, mx + u, my + u, 5 * u, 5 * u, PIX_CLR, NULL, 0, 0);
+	pixRasterop(marked, mx + 2 * u, my + 2 * u, 3 * u, 3 * u, PIX_SET, NULL, 0, 0);
+	struct zb zm;
+	int nm = zbar_read(marked, &zm);
+	zbar_done(&zm);
+	print_message("receipt with a finder-like mark above its code: zbar reads %d\n", nm);
+	if (nm > 0)
+		assert_int_equal(ds_qr_maybe(marked), 1);
+	pixDestroy(&marked);
+
 	PIX *bare = pixThresholdToBinary(page, 128);
 	pixRasterop(bare, x0 - 20, y0 - 20, x1 - x0 + 40, y1 - y0 + 40, PIX_CLR, NULL, 0, 0);
 	print_message("300 dpi receipt without its QR: maybe %d\n", ds_qr_maybe(bare));
