@@ -119,3 +119,14 @@ void ds_cli_log(enum ds_log_level lv, const char *fmt, ...)
 	va_end(ap);
 	ds_cli_log_line(NULL, lv, line);
 }
+
+int ds_cli_worker_set(ds_catalog *c, const char *name, const char *state, const char *job)
+{
+	struct ds_worker w;
+	memset(&w, 0, sizeof(w));
+	snprintf(w.name, sizeof(w.name), "%s", name);
+	w.pid = getpid();
+	snprintf(w.state, sizeof(w.state), "%s", state);
+	snprintf(w.job, sizeof(w.job), "%s", job ? job : "");
+	return ds_catalog_worker_set(c, &w);
+}

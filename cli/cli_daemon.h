@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "dossier/catalog_daemon.h"
 #include "dossier/home.h"
 #include "dossier/inbox.h"
 
@@ -18,6 +19,10 @@ int ds_cli_daemon_lock_path(const ds_home *h, char *out, size_t n);
 /* Whether a dossierd holds the lock of this home; *pid from the lock file
  * (0 when unknown). */
 int ds_cli_daemon_running(const ds_home *h, pid_t *pid);
+
+/* This process's row `name` in the workers table (`dossier status`):
+ * state and the job in hand (NULL: none). As ds_catalog_worker_set. */
+int ds_cli_worker_set(ds_catalog *c, const char *name, const char *state, const char *job);
 
 /* Log lines on stderr, one per event: with a syslog "<N>" prefix when
  * stderr is the journal (JOURNAL_STREAM set), otherwise with the UTC time

@@ -396,17 +396,11 @@ static int ingest_failed; /* a helper's catalog error (under ingest_mu) */
 static void worker_state(struct daemon *d, const char *state, const char *job)
 {
 	int64_t now = mono_ms();
-	struct ds_worker wk;
 
 	/* a row write per state change, at most one a second while busy */
 	if (strcmp(d->worker_state, state) == 0 && now - d->worker_state_ms < 1000)
 		return;
-	memset(&wk, 0, sizeof(wk));
-	snprintf(wk.name, sizeof(wk.name), "watcher");
-	wk.pid = getpid();
-	snprintf(wk.state, sizeof(wk.state), "%s", state);
-	snprintf(wk.job, sizeof(wk.job), "%s", job ? job : "");
-	if (ds_catalog_worker_set(d->h->catalog, &wk) == 0) {
+	if (ds_cli_worker_set(d->h->catalog, "watcher", state, job) == 0) {
 		snprintf(d->worker_state, sizeof(d->worker_state), "%s", state);
 		d->worker_state_ms = now;
 	}
@@ -524,12 +518,9 @@ static void count_outcome(struct daemon *d, const struct ds_inbox_outcome *o)
 
 static void helper_state(struct ingester *g, const char *state)
 {
-	struct ds_worker wk;
-	memset(&wk, 0, sizeof(wk));
-	snprintf(wk.name, sizeof(wk.name), "ingest-%d", g->index);
-	wk.pid = getpid();
-	snprintf(wk.state, sizeof(wk.state), "%s", state);
-	ds_catalog_worker_set(g->h->catalog, &wk);
+	char name[32];
+	snprintf(name, sizeof(name), "ingest-%d", g->index);
+	ds_cli_worker_set(g->h->catalog, name, state, NULL);
 }
 
 static void *helper_main(void *arg)

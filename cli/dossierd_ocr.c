@@ -32,13 +32,7 @@ struct dossierd_ocr {
 
 static void set_worker(ds_home *h, const char *state, const char *job)
 {
-	struct ds_worker w;
-	memset(&w, 0, sizeof(w));
-	memcpy(w.name, "ocr", 4);
-	w.pid = getpid();
-	snprintf(w.state, sizeof(w.state), "%s", state);
-	snprintf(w.job, sizeof(w.job), "%s", job ? job : "");
-	ds_catalog_worker_set(h->catalog, &w);
+	ds_cli_worker_set(h->catalog, "ocr", state, job);
 }
 
 /* Runs queued OCR jobs until none is left or a stop is asked. */
