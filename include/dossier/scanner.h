@@ -68,6 +68,8 @@ int ds_page_decode(const unsigned char *buf, size_t len, struct Pix **out);
 struct ds_clean_opts {
 	int binarize;        /* Sauvola-binarise grey and colour pages (1) */
 	int deskew;          /* find the skew and rotate it away (1) */
+	double deskew_min;   /* degrees: a smaller skew is measured but not
+	                      * rotated away (0.1) */
 	int orient;          /* decide the orientation (1) */
 	int rotate;          /* turn the output upright when decided (1) */
 	int blank;           /* blank page detection (1) */
@@ -75,7 +77,8 @@ struct ds_clean_opts {
 	double margin;       /* fraction of each side ignored for blank detection */
 };
 
-/* Defaults: every step on, blank_ink_max DS_CLEAN_BLANK_INK, margin 0.05. */
+/* Defaults: every step on, deskew_min 0.1, blank_ink_max DS_CLEAN_BLANK_INK,
+ * margin 0.05. */
 #define DS_CLEAN_BLANK_INK 0.0001
 void ds_clean_opts_default(struct ds_clean_opts *out);
 

@@ -299,6 +299,35 @@ static void test_skew_synthetic(void **state)
 	pixDestroy(&p);
 }
 
+/* deskew_min: a skew below it is measured and reported, the page is not
+ * resampled; the default (0.1 degree) turns the same page. */
+static void test_skew_min(void **state)
+{
+	(void)state;
+	PIX *p = corpus_page("tesseract-test/phototest.tif");
+	PIX *s = pixRotate(p, (l_float32)(0.6 * M_PI / 180), L_ROTATE_SAMPLING, L_BRING_IN_WHITE, 0, 0);
+	pixCopyResolution(s, p);
+	struct ds_clean_opts opts;
+	struct ds_clean_result r;
+	PIX *o = NULL;
+	ds_clean_opts_default(&opts);
+	assert_true(opts.deskew_min > 0.09 && opts.deskew_min < 0.11);
+	assert_int_equal(ds_page_clean(s, &opts, &o, &r), 0);
+	assert_true(r.deskewed);
+	assert_true(fabs(r.skew_deg + 0.6) < 0.25);
+	pixDestroy(&o);
+	opts.deskew_min = 1.0;
+	assert_int_equal(ds_page_clean(s, &opts, &o, &r), 0);
+	assert_false(r.deskewed);
+	assert_true(fabs(r.skew_deg + 0.6) < 0.25); /* still measured */
+	l_int32 same = 0;
+	pixEqual(o, s, &same);
+	assert_true(same);
+	pixDestroy(&o);
+	pixDestroy(&s);
+	pixDestroy(&p);
+}
+
 static void test_skew_pdf(void **state)
 {
 	(void)state;
@@ -508,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_orientation_300dpi),
 		cmocka_unit_test(test_orientation_undecided),
 		cmocka_unit_test(test_skew_synthetic),
+		cmocka_unit_test(test_skew_min),
 		cmocka_unit_test(test_skew_pdf),
 		cmocka_unit_test(test_binarize_uneven_light),
 		cmocka_unit_test(test_rotate),
