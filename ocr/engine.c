@@ -96,6 +96,12 @@ static int api_open(TessBaseAPI **out, const char *tessdata, const char *lang, i
 		return ds_error_set(DS_ERROR, "Tesseract: cannot load '%s' from %s", lang, tessdata);
 	}
 	TessBaseAPISetVariable(api, "debug_file", "/dev/null");
+	/* Tesseract's faster fixed-pitch test (bit counts instead of a scan
+	 * in the cut search): 4.3% fewer instructions per page (callgrind,
+	 * one bench page), the same text on every corpus page in vie and eng
+	 * and on the 12 bench pages. The LSTM reads whole lines, so the
+	 * pitch only steers how a row is cut into words before it. */
+	TessBaseAPISetVariable(api, "textord_fast_pitch_test", "1");
 	TessBaseAPISetPageSegMode(api, (TessPageSegMode)psm);
 	*out = api;
 	return 0;
