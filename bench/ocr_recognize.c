@@ -33,6 +33,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ocr_recognize: cannot load the '%s' model\n", argv[1]);
 		return 1;
 	}
+	/* as dossier ocr sets it (ocr/engine.c): the floor is that of our
+	 * settings, the lowest work found at the same text */
+	TessBaseAPISetVariable(api, "textord_fast_pitch_test", "1");
 	double rec = 0, text = 0;
 	for (int i = 2; i < argc; i++) {
 		PIX *pix = pixRead(argv[i]);
