@@ -52,7 +52,7 @@ run_dossier() { # home jobs-option -> "seconds cpu maxrss-KiB"
 	"$D" procedure add 1.000001 --name Bench --department B --days 1 >/dev/null
 	code=$("$D" intake --procedure 1.000001 --applicant-id 1 --applicant-name Bench "$T"/p*.tif | tail -n 1)
 	s=$(now)
-	/usr/bin/time -f '%M %U %S' -o "$1.rss" "$D" ocr "$code" $2 >/dev/null
+	/usr/bin/time -f '%M %U %S' -o "$1.rss" "$D" ocr "$code" $2 --json >"$1.json"
 	e=$(now)
 	awk -v t="$(python3 -c "print($e - $s)")" '{printf "%s %.2f %s\n", t, $2 + $3, $1}' "$1.rss"
 }
@@ -62,7 +62,7 @@ run_dossier() { # home jobs-option -> "seconds cpu maxrss-KiB"
 # does not land on one pipeline alone.
 R=${BENCH_OCR_ROUNDS:-3}
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
-: >"$T/cli.runs"; : >"$T/omp.runs"; : >"$T/ds.runs"; : >"$T/ratios"; : >"$T/rec.runs"
+: >"$T/cli.runs"; : >"$T/omp.runs"; : >"$T/ds.runs"; : >"$T/ratios"; : >"$T/rec.runs"; : >"$T/stages"
 for r in $(seq 1 "$R"); do
 	# 1. tesseract CLI, page by page
 	s=$(now)
@@ -77,6 +77,8 @@ for r in $(seq 1 "$R"); do
 	awk -v t="$(python3 -c "print($e - $s)")" '{printf "%s %.2f\n", t, $1 + $2}' "$T/omp.cpu" >>"$T/omp.runs"
 	# 3. dossier ocr, default pool, in a new home each round
 	run_dossier "$T/h$r" "" >>"$T/ds.runs"
+	# where its workers' CPU went, by its own account (same run)
+	python3 -c "import json, sys; c = json.load(open(sys.argv[1]))['cpu_ms']; print(' '.join(str(c[k]) for k in ('prepare', 'recognize', 'text_hocr', 'pdf', 'store')))" "$T/h$r.json" >>"$T/stages"
 	# 4. Tesseract's Recognize alone, one engine loaded once: the floor
 	"$REC" vie "$T"/p*.tif | awk '{ print $4 }' >>"$T/rec.runs"
 	for f in cli omp ds; do tail -n 1 "$T/$f.runs"; done |
@@ -100,6 +102,8 @@ r_omp=$(cut -d' ' -f2 "$T/ratios" | sort -n | tr '\n' ' ' | sed 's/ $//; s/ /, /
 # nothing else (no cleanup, no output, no process start), spread over every
 # core without loss.
 c_rec=$(median "$T/rec.runs" 0)
+stages=$(awk '{ for (i = 1; i <= 5; i++) s[i] += $i; t += $1 + $2 + $3 + $4 + $5 }
+	END { printf "%.1f%% in Tesseract (model load and Recognize), %.1f%% reading and cleaning pages, %.1f%% getting text and hOCR, %.1f%% on the PDF, %.1f%% storing", 100 * s[2] / t, 100 * s[1] / t, 100 * s[3] / t, 100 * s[4] / t, 100 * s[5] / t }' "$T/stages")
 t_ideal=$(python3 -c "print('%.2f' % ($c_rec / $cores))")
 
 cat <<MD
@@ -119,7 +123,7 @@ Load average (1, 5, 15 min) at the start: $load0; at the end: $load1 (other work
 | ceiling: that Recognize CPU spread over $cores cores without loss | $(printf '%.1f' "$t_ideal") | $(rate "$N" "$t_ideal") | $(ratio "$t_cli" "$t_ideal") | |
 
 - \`dossier ocr\` / tesseract CLI: **$(ratio "$t_cli" "$t_ds")×** (target ≥ 1.8×; rounds: $r_cli); \`dossier ocr\` / ocrmypdf: **$(ratio "$t_omp" "$t_ds")×** (target ≥ 2×; rounds: $r_omp).
-- CPU: \`dossier ocr\` spends $(ratio "$c_ds" "$c_rec")× the CPU seconds of Recognize alone on the same pages (the tesseract CLI: $(ratio "$c_cli" "$c_rec")×, one process and one model load per page), and keeps $(ratio "$c_ds" "$t_ds") of $cores cores busy.
+- CPU: \`dossier ocr\` spends $(ratio "$c_ds" "$c_rec")× the CPU seconds of Recognize alone on the same pages (the tesseract CLI: $(ratio "$c_cli" "$c_rec")×, one process and one model load per page; across processes these ratios move with the machine's load), and keeps $(ratio "$c_ds" "$t_ds") of $cores cores busy. By its own account (\`--json\` cpu_ms, summed over the rounds) its workers spent $stages.
 - Ceiling against ocrmypdf: a pipeline doing nothing but Tesseract's Recognize, spread over $cores cores without loss, would be $(ratio "$t_omp" "$t_ideal")× ocrmypdf; $(python3 -c "
 cut = 100 * (1 - ($t_omp / 2 * $cores) / $c_rec)
 print('2× would need each page recognised in %.0f%% less CPU than Recognize itself takes on it with the same models.' % cut if cut > 0 else 'so 2× is within reach of the recognition itself on these pages.')")

@@ -26,10 +26,17 @@ static const char options[] =
 	"  --pending        every dossier in state received with pages not yet OCRed\n"
 	"  --jobs N         worker threads (default: [ocr] jobs, 0 = number of cores)\n"
 	"  --actor NAME     who runs it, for the events (default: login name)\n"
-	"  --json           print the counts as a JSON object\n"
+	"  --json           print the counts as a JSON object, with cpu_ms: the\n"
+	"                   workers' CPU milliseconds by stage (prepare: decode and\n"
+	"                   cleanup; recognize: Tesseract; text_hocr; pdf; store)\n"
 	"Pages already done are not redone; failed pages are tried again. A dossier\n"
 	"whose pages are all done (or blank) gets its searchable PDF and becomes\n"
 	"digitized. Languages: [ocr] languages in dossier.conf (auto, vie, eng, vie+eng…).\n";
+
+static json_int_t ms(double seconds)
+{
+	return (json_int_t)(seconds * 1000.0 + 0.5);
+}
 
 struct progress {
 	double started;
@@ -122,7 +129,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		goto done;
 	}
 	if (json) {
-		json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}}",
 				      "pages", (json_int_t)st.pages_total,
 				      "done", (json_int_t)st.pages_done,
 				      "skipped_blank", (json_int_t)st.pages_skipped,
@@ -130,7 +137,11 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 				      "already_done", (json_int_t)st.pages_already,
 				      "digitized", (json_int_t)st.dossiers_digitized,
 				      "incomplete", (json_int_t)st.dossiers_incomplete,
-				      "recognised_again", (json_int_t)st.pages_recognised_again);
+				      "recognised_again", (json_int_t)st.pages_recognised_again,
+				      "cpu_ms",
+				      "prepare", ms(st.cpu_prepare), "recognize", ms(st.cpu_recognize),
+				      "text_hocr", ms(st.cpu_output), "pdf", ms(st.cpu_pdf),
+				      "store", ms(st.cpu_store));
 		rc = ds_cli_print_json(o);
 		json_decref(o);
 	} else {

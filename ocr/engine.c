@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <leptonica/allheaders.h>
@@ -198,6 +199,14 @@ int ds_ocr_engine_osd(ds_ocr_engine *e, struct Pix *pix, int *rotation_out,
 	return 0;
 }
 
+double ds_ocr__thread_cpu(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 void ds_ocr_result_clear(struct ds_ocr_result *r)
 {
 	if (!r)
@@ -222,14 +231,19 @@ static int recognize_one(ds_ocr_engine *e, size_t i, struct Pix *pix, int dpi,
 {
 	struct lang_api *l;
 	char *raw = NULL;
-	int err;
+	int err, rc;
 
+	/* Recognize's CPU counts the model's first load in this engine */
+	double t0 = ds_ocr__thread_cpu();
 	if (!(l = lang_get(e, i, &err)))
 		return err;
 	TessBaseAPISetImage2(l->api, pix);
 	if (dpi > 0)
 		TessBaseAPISetSourceResolution(l->api, dpi);
-	if (TessBaseAPIRecognize(l->api, NULL) != 0)
+	rc = TessBaseAPIRecognize(l->api, NULL);
+	double t1 = ds_ocr__thread_cpu();
+	r->cpu_recognize += t1 - t0;
+	if (rc != 0)
 		return ds_error_set(DS_ERROR, "Tesseract (%s) could not recognise the page", l->name);
 	raw = TessBaseAPIGetUTF8Text(l->api);
 	if (!raw)
@@ -239,6 +253,7 @@ static int recognize_one(ds_ocr_engine *e, size_t i, struct Pix *pix, int dpi,
 	if (err < 0)
 		return err;
 	r->confidence = TessBaseAPIMeanTextConf(l->api);
+	r->cpu_output += ds_ocr__thread_cpu() - t1;
 	memcpy(r->language, l->name, sizeof r->language);
 	r->passes++;
 	e->last = l->api;
@@ -277,11 +292,15 @@ int ds_ocr_engine_recognize(ds_ocr_engine *e, struct Pix *pix, int dpi, int page
 				goto done;
 			if (alt.confidence > out->confidence) {
 				alt.passes += out->passes;
+				alt.cpu_recognize += out->cpu_recognize;
+				alt.cpu_output += out->cpu_output;
 				ds_ocr_result_clear(out);
 				*out = alt;
 				memset(&alt, 0, sizeof alt);
 			} else {
 				out->passes += alt.passes;
+				out->cpu_recognize += alt.cpu_recognize;
+				out->cpu_output += alt.cpu_output;
 				e->last = vie_api;
 			}
 		}
@@ -290,21 +309,24 @@ int ds_ocr_engine_recognize(ds_ocr_engine *e, struct Pix *pix, int dpi, int page
 		err = ds_error_set(DS_EINVALID, "no text recognised");
 		goto done;
 	}
+	double t0 = ds_ocr__thread_cpu();
 	hocr = TessBaseAPIGetHOCRText(e->last, page_number > 0 ? page_number - 1 : 0);
 	if (!hocr) {
 		err = ds_error_set(DS_ERROR, "Tesseract returned no hOCR");
 		goto done;
 	}
 	err = ds_ocr_nfc(&out->hocr, hocr, strlen(hocr));
+	out->cpu_output += ds_ocr__thread_cpu() - t0;
 done:
 	if (hocr)
 		TessDeleteText(hocr);
 	ds_ocr_result_clear(&alt);
 	if (err < 0) {
-		char *t = out->text;
-		out->text = NULL;
+		/* nothing is kept but the CPU spent */
+		double rec = out->cpu_recognize, outp = out->cpu_output;
 		ds_ocr_result_clear(out);
-		free(t);
+		out->cpu_recognize = rec;
+		out->cpu_output = outp;
 	}
 	return err;
 }

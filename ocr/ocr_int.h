@@ -6,6 +6,9 @@
 
 #include "dossier/ocr.h"
 
+/* CPU seconds used by the calling thread so far. */
+double ds_ocr__thread_cpu(void);
+
 /* `t`, or the default tessdata folder when NULL or empty. */
 const char *ds_ocr__tessdata(const char *t);
 

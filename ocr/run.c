@@ -183,7 +183,10 @@ static int process(struct run *r, ds_ocr_engine *e, struct job *j,
 		if (r->dossiers[j->dossier].want_pdf) {
 			prep->pix = pixClone(pix);
 			ds_ocr_engine_recognize(e, prep->pix, j->page.dpi, j->page.number, res);
+			double rec = res->cpu_recognize, outp = res->cpu_output;
 			ds_ocr_result_clear(res);
+			res->cpu_recognize = rec;
+			res->cpu_output = outp;
 		}
 		goto done;
 	}
@@ -287,6 +290,7 @@ static void *worker(void *arg)
 		struct ds_page page = {0};
 		char why[sizeof page.ocr_error] = "", pdf[DS_PATH_MAX];
 		int pdf_err = 0, again = 0;
+		double t0 = ds_ocr__thread_cpu(), t_proc = t0, t_store = t0, t_pdf = t0;
 
 		/* A page done earlier whose page PDF is there: nothing to do. */
 		if (!j->redo && d->want_pdf && page_pdf_path(r, j, pdf, sizeof pdf) == 0 &&
@@ -294,9 +298,11 @@ static void *worker(void *arg)
 			err = 0;
 		} else {
 			err = process(r, e, j, &prep, &res, &recognised);
+			t_proc = ds_ocr__thread_cpu();
 			again = !j->redo;
 			if (err == 0 && j->redo)
 				err = store_blobs(r, j, &prep, &res, &page);
+			t_store = ds_ocr__thread_cpu();
 			if (err < 0)
 				ds_fmt(why, sizeof why, "%s", ds_error_last()); /* truncation is fine */
 			/* the page PDF before the catalog row: a page recorded as
@@ -305,6 +311,7 @@ static void *worker(void *arg)
 			    (pdf_err = write_page_pdf(r, e, j)) < 0)
 				ds_fmt(why, sizeof why, "page %d: searchable PDF: %s", j->page.number,
 				       ds_error_last());
+			t_pdf = ds_ocr__thread_cpu();
 		}
 
 		pthread_mutex_lock(&r->lock);
@@ -329,10 +336,20 @@ static void *worker(void *arg)
 			d->failed = 1;
 			ds_fmt(d->why, sizeof d->why, "%s", why);
 		}
+		/* the catalog row (above) counts with the blobs */
+		double t_end = ds_ocr__thread_cpu();
+		r->stats->cpu_prepare += t_proc - t0 - res.cpu_recognize - res.cpu_output;
+		r->stats->cpu_recognize += res.cpu_recognize;
+		r->stats->cpu_output += res.cpu_output;
+		r->stats->cpu_store += (t_store - t_proc) + (t_end - t_pdf);
+		r->stats->cpu_pdf += t_pdf - t_store;
 		d->passed++;
 		r->finished++;
-		if (d->passed == d->njobs)
+		if (d->passed == d->njobs) {
 			dossier_close(r, d);
+			/* the dossier's PDF joined and stored, its state moved */
+			r->stats->cpu_pdf += ds_ocr__thread_cpu() - t_end;
+		}
 		pthread_mutex_unlock(&r->lock);
 		(void)recognised;
 		pixDestroy(&prep.pix);

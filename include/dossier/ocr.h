@@ -70,6 +70,9 @@ struct ds_ocr_result {
 	double confidence;     /* mean word confidence, 0..100 */
 	char language[DS_OCR_LANGUAGES_MAX]; /* the model that produced the text */
 	int passes;            /* recognitions run (2 when auto tried eng too) */
+	double cpu_recognize;  /* thread CPU seconds in Tesseract's Recognize, all passes
+	                        * (and the model's load on an engine's first page) */
+	double cpu_output;     /* thread CPU seconds getting text, confidence and hOCR */
 };
 void ds_ocr_result_clear(struct ds_ocr_result *r);
 
@@ -134,6 +137,13 @@ struct ds_ocr_run_stats {
 	int cancelled;          /* stopped through options->cancel before the end */
 	size_t pages_recognised_again; /* done before, recognised again because their
 					* page PDF was gone (0 after an interrupted run) */
+	/* Where the workers' CPU went (thread CPU seconds, summed over the
+	 * workers, for the pages handled in this run): */
+	double cpu_prepare;     /* store read, decode, cleanup, OSD */
+	double cpu_recognize;   /* Tesseract's Recognize, every pass; model loads */
+	double cpu_output;      /* text, confidence and hOCR out of Tesseract, NFC */
+	double cpu_pdf;         /* the page PDFs, and joining them per dossier */
+	double cpu_store;       /* cleaned page, text and hOCR blobs; catalog rows */
 };
 
 /* OCRs the pages of the given dossiers that are not finished: decode, clean

@@ -46,6 +46,9 @@ B=$("$D" intake --procedure 2.000001 --applicant-id 002 --applicant-name "Trần
 "$D" ocr "$A" --json > "$T/a.json" || bad "ocr $A failed"
 [ "$(js 'd["done"], d["skipped_blank"], d["failed"], d["digitized"]' < "$T/a.json")" = "1 1 0 1" ] ||
 	bad "ocr $A counts: $(cat "$T/a.json")"
+# where the CPU went: five stages in whole milliseconds, Tesseract's the largest
+[ "$(js 'sorted(d["cpu_ms"]) == ["pdf", "prepare", "recognize", "store", "text_hocr"] and all(type(v) is int and v >= 0 for v in d["cpu_ms"].values()) and d["cpu_ms"]["recognize"] == max(d["cpu_ms"].values()) > 0' < "$T/a.json")" = True ] ||
+	bad "ocr $A cpu_ms: $(cat "$T/a.json")"
 "$D" show --json "$A" > "$T/a-show.json"
 [ "$(js 'd["state"]' < "$T/a-show.json")" = digitized ] || bad "$A not digitized"
 [ "$(js 'd["pages"][0]["language"], d["pages"][0]["ocr_state"], d["pages"][0]["blank"]' < "$T/a-show.json")" = "vie done False" ] ||
