@@ -59,11 +59,15 @@ ratio() { python3 -c "import sys; print('%.2f' % (float(sys.argv[1]) / float(sys
 # median FILE COLUMN: the median of a column of numbers
 median() { python3 -c "import sys, statistics; print('%.2f' % statistics.median(float(l.split()[int(sys.argv[2])]) for l in open(sys.argv[1])))" "$1" "$2"; }
 
-run_dossier() { # home jobs-option -> "seconds cpu maxrss-KiB"
+new_home() { # home: a new dossier home with one procedure to file under
 	export DOSSIER_HOME="$1"
 	"$D" init >/dev/null
 	"$D" department add B --name Bench >/dev/null
 	"$D" procedure add 1.000001 --name Bench --department B --days 1 >/dev/null
+}
+
+run_dossier() { # home jobs-option -> "seconds cpu maxrss-KiB"
+	new_home "$1"
 	code=$("$D" intake --procedure 1.000001 --applicant-id 1 --applicant-name Bench "$T"/p*.tif | tail -n 1)
 	s=$(now)
 	/usr/bin/time -f '%M %U %S' -o "$1.rss" "$D" ocr "$code" $2 --json >"$1.json"
@@ -72,10 +76,7 @@ run_dossier() { # home jobs-option -> "seconds cpu maxrss-KiB"
 }
 
 run_dossiers() { # home -> "seconds": one dossier per group, one `dossier ocr` for all
-	export DOSSIER_HOME="$1"
-	"$D" init >/dev/null
-	"$D" department add B --name Bench >/dev/null
-	"$D" procedure add 1.000001 --name Bench --department B --days 1 >/dev/null
+	new_home "$1"
 	codes=""
 	for g in $(seq 1 "$ng"); do
 		codes="$codes $("$D" intake --procedure 1.000001 --applicant-id "$g" --applicant-name Bench $(cat "$T/g$g.list") | tail -n 1)"

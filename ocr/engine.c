@@ -216,6 +216,14 @@ void ds_ocr_result_clear(struct ds_ocr_result *r)
 	memset(r, 0, sizeof *r);
 }
 
+void ds_ocr__result_drop(struct ds_ocr_result *r)
+{
+	double rec = r->cpu_recognize, outp = r->cpu_output;
+	ds_ocr_result_clear(r);
+	r->cpu_recognize = rec;
+	r->cpu_output = outp;
+}
+
 static struct lang_api *lang_get(ds_ocr_engine *e, size_t i, int *err)
 {
 	struct lang_api *l = &e->langs[i];
@@ -321,12 +329,7 @@ done:
 	if (hocr)
 		TessDeleteText(hocr);
 	ds_ocr_result_clear(&alt);
-	if (err < 0) {
-		/* nothing is kept but the CPU spent */
-		double rec = out->cpu_recognize, outp = out->cpu_output;
-		ds_ocr_result_clear(out);
-		out->cpu_recognize = rec;
-		out->cpu_output = outp;
-	}
+	if (err < 0)
+		ds_ocr__result_drop(out);
 	return err;
 }

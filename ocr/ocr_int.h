@@ -9,6 +9,9 @@
 /* CPU seconds used by the calling thread so far. */
 double ds_ocr__thread_cpu(void);
 
+/* Frees a result's text and hOCR and zeroes it, keeping the CPU counts. */
+void ds_ocr__result_drop(struct ds_ocr_result *r);
+
 /* `t`, or the default tessdata folder when NULL or empty. */
 const char *ds_ocr__tessdata(const char *t);
 

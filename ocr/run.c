@@ -183,10 +183,7 @@ static int process(struct run *r, ds_ocr_engine *e, struct job *j,
 		if (r->dossiers[j->dossier].want_pdf) {
 			prep->pix = pixClone(pix);
 			ds_ocr_engine_recognize(e, prep->pix, j->page.dpi, j->page.number, res);
-			double rec = res->cpu_recognize, outp = res->cpu_output;
-			ds_ocr_result_clear(res);
-			res->cpu_recognize = rec;
-			res->cpu_output = outp;
+			ds_ocr__result_drop(res);
 		}
 		goto done;
 	}
