@@ -122,8 +122,9 @@ for r in $(seq 1 "$R"); do
 	run_dossiers "$T/hd$r" >>"$T/ds_each.runs"
 	# 4. Tesseract's Recognize alone, one engine loaded once: the floor
 	"$REC" vie "$T"/p*.tif | awk '{ print $4 }' >>"$T/rec.runs"
-	for f in cli omp ds; do tail -n 1 "$T/$f.runs"; done |
-		awk '{ t[++n] = $1 } END { printf "%.2f %.2f\n", t[1] / t[3], t[2] / t[3] }' >>"$T/ratios"
+	# this round's ratios: vs CLI, vs ocrmypdf, and the ceiling vs ocrmypdf
+	for f in cli omp ds rec; do tail -n 1 "$T/$f.runs"; done |
+		awk -v cores="$cores" '{ t[++n] = $1 } END { printf "%.2f %.2f %.2f\n", t[1] / t[3], t[2] / t[3], t[2] / (t[4] / cores) }' >>"$T/ratios"
 done
 # 5. dossier ocr --jobs 1, once: CPU and memory of one worker
 run_dossier "$T/h1job" "--jobs 1" >"$T/ds1.runs"
@@ -139,6 +140,7 @@ per_worker=$(( rss_pool / cores ))
 # Per-round ratios, lowest to highest
 r_cli=$(cut -d' ' -f1 "$T/ratios" | sort -n | tr '\n' ' ' | sed 's/ $//; s/ /, /g')
 r_omp=$(cut -d' ' -f2 "$T/ratios" | sort -n | tr '\n' ' ' | sed 's/ $//; s/ /, /g')
+r_ceil=$(cut -d' ' -f3 "$T/ratios" | sort -n | tr '\n' ' ' | sed 's/ $//; s/ /, /g')
 # The ceiling: a pipeline that did, per page, Tesseract's Recognize and
 # nothing else (no cleanup, no output, no process start), spread over every
 # core without loss.
@@ -166,7 +168,7 @@ Load average (1, 5, 15 min) at the start: $load0; at the end: $load1 (other work
 
 - \`dossier ocr\` / tesseract CLI: **$(ratio "$t_cli" "$t_ds")×** (target ≥ 1.8×; rounds: $r_cli); \`dossier ocr\` / ocrmypdf: **$(ratio "$t_omp" "$t_ds")×** (target ≥ 2×; rounds: $r_omp).
 - CPU: \`dossier ocr\` spends $(ratio "$c_ds" "$c_rec")× the CPU seconds of Recognize alone on the same pages (the tesseract CLI: $(ratio "$c_cli" "$c_rec")×, one process and one model load per page; across processes these ratios move with the machine's load), and keeps $(ratio "$c_ds" "$t_ds") of $cores cores busy. By its own account (\`--json\` cpu_ms, summed over the rounds) its workers spent $stages.
-- Ceiling against ocrmypdf: a pipeline doing nothing but Tesseract's Recognize, spread over $cores cores without loss, would be $(ratio "$t_omp" "$t_ideal")× ocrmypdf; $(python3 -c "
+- Ceiling against ocrmypdf: a pipeline doing nothing but Tesseract's Recognize, spread over $cores cores without loss, would be $(ratio "$t_omp" "$t_ideal")× ocrmypdf (each round's own: $r_ceil); $(python3 -c "
 cut = 100 * (1 - ($t_omp / 2 * $cores) / $c_rec)
 print('2× would need each page recognised in %.0f%% less CPU than Recognize itself takes on it with the same models.' % cut if cut > 0 else 'so 2× is within reach of the recognition itself on these pages.')")
 
