@@ -57,6 +57,7 @@ check-extra: deps
 	cmake -S . -B $(TSAN_BUILD) -DDS_TSAN=ON >/dev/null
 	cmake --build $(TSAN_BUILD) -j$(JOBS)
 	cd $(TSAN_BUILD) && ctest --output-on-failure -L daemon --timeout 1800
+	cd $(TSAN_BUILD) && ctest --output-on-failure -R 'e2e_ocr_cli|e2e_ocr_pipeline|test_ocr_engine' --timeout 1800
 	cmake -S . -B $(VG_BUILD) -DCMAKE_BUILD_TYPE=Debug -DDS_VALGRIND=ON >/dev/null
 	cmake --build $(VG_BUILD) -j$(JOBS)
 	cd $(VG_BUILD) && ctest --output-on-failure -L e2e -LE 'ocr|crash' --timeout 1800

@@ -42,6 +42,30 @@ struct ds_ocr_engine {
  * the debug file); initialise one handle at a time. */
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* Tesseract parameters that are process-wide (globals of the library, not
+ * of a handle), set once before the first handle is made and never again:
+ * setting them per handle would write what another thread's Recognize is
+ * reading (ThreadSanitizer: e2e_ocr_cli with two workers).
+ * - debug_file: Tesseract writes its warnings there; the library never
+ *   prints.
+ * - textord_fast_pitch_test: the faster fixed-pitch test (bit counts
+ *   instead of a scan in the cut search): 4.3% fewer instructions per page
+ *   (callgrind, one bench page), the same text on every corpus page in vie
+ *   and eng and on the 12 bench pages. The LSTM reads whole lines, so the
+ *   pitch only steers how a row is cut into words before it. */
+static pthread_once_t globals_once = PTHREAD_ONCE_INIT;
+static int globals_set;
+
+static void set_globals(void)
+{
+	TessBaseAPI *api = TessBaseAPICreate();
+	if (!api)
+		return;
+	globals_set = TessBaseAPISetVariable(api, "debug_file", "/dev/null") &&
+		      TessBaseAPISetVariable(api, "textord_fast_pitch_test", "1");
+	TessBaseAPIDelete(api);
+}
+
 const char *ds_ocr__tessdata(const char *t)
 {
 	return t && *t ? t : DS_OCR_TESSDATA_DEFAULT;
@@ -84,25 +108,19 @@ static int api_open(TessBaseAPI **out, const char *tessdata, const char *lang, i
 	int rc;
 
 	*out = NULL;
+	pthread_once(&globals_once, set_globals);
+	if (!globals_set)
+		return ds_error_set(DS_ERROR, "Tesseract: cannot set its parameters");
 	api = TessBaseAPICreate();
 	if (!api)
 		return ds_error_set(DS_ENOMEM, "Tesseract: cannot create an engine");
 	pthread_mutex_lock(&init_lock);
-	/* Tesseract writes its warnings to debug_file; the library never prints. */
-	TessBaseAPISetVariable(api, "debug_file", "/dev/null");
 	rc = TessBaseAPIInit3(api, tessdata, lang);
 	pthread_mutex_unlock(&init_lock);
 	if (rc != 0) {
 		TessBaseAPIDelete(api);
 		return ds_error_set(DS_ERROR, "Tesseract: cannot load '%s' from %s", lang, tessdata);
 	}
-	TessBaseAPISetVariable(api, "debug_file", "/dev/null");
-	/* Tesseract's faster fixed-pitch test (bit counts instead of a scan
-	 * in the cut search): 4.3% fewer instructions per page (callgrind,
-	 * one bench page), the same text on every corpus page in vie and eng
-	 * and on the 12 bench pages. The LSTM reads whole lines, so the
-	 * pitch only steers how a row is cut into words before it. */
-	TessBaseAPISetVariable(api, "textord_fast_pitch_test", "1");
 	TessBaseAPISetPageSegMode(api, (TessPageSegMode)psm);
 	*out = api;
 	return 0;

@@ -77,8 +77,34 @@ static void vietnamese_word_read_once(void **state)
 	assert_int_equal(r.passes, 1); /* plainly Vietnamese: eng not tried */
 	assert_non_null(strstr(r.hocr, "ocr_page"));
 	assert_true(r.confidence > 50);
+	/* the CPU it took is accounted: Recognize (with the model's first
+	 * load) and getting the text and hOCR out */
+	assert_true(r.cpu_recognize > 0 && r.cpu_output > 0);
 	ds_ocr_result_clear(&r);
 	pixDestroy(&pix);
+}
+
+/* The process-wide Tesseract parameters the engine sets once: any other
+ * handle sees them (they are globals of the library, which is why they
+ * are set once and not per handle). */
+static void process_wide_parameters(void **state)
+{
+	(void)state;
+	PIX *pix = corpus("tesseract-test/viet.tif");
+	NEED(pix);
+	struct ds_ocr_result r;
+	assert_int_equal(ds_ocr_engine_recognize(engine, pix, 0, 1, &r), 0);
+	ds_ocr_result_clear(&r);
+	pixDestroy(&pix);
+	TessBaseAPI *other = TessBaseAPICreate();
+	assert_non_null(other);
+	int fast = 0;
+	assert_true(TessBaseAPIGetBoolVariable(other, "textord_fast_pitch_test", &fast));
+	assert_int_equal(fast, 1);
+	const char *dbg = TessBaseAPIGetStringVariable(other, "debug_file");
+	assert_non_null(dbg);
+	assert_string_equal(dbg, "/dev/null");
+	TessBaseAPIDelete(other);
 }
 
 static void english_line_tries_eng(void **state)
@@ -244,6 +270,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(missing_models_refused),
 		cmocka_unit_test(vietnamese_word_read_once),
+		cmocka_unit_test(process_wide_parameters),
 		cmocka_unit_test(english_line_tries_eng),
 		cmocka_unit_test(fixed_language),
 		cmocka_unit_test(blank_and_textless),
