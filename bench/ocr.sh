@@ -42,6 +42,7 @@ tiffcp "$T"/p*.tif "$T/all.tif"
 # DOSSIER_PAGES, default 3: form, ID card, certificate), one searchable PDF
 # each, as the archive keeps them.
 G=${BENCH_OCR_DOSSIER_PAGES:-3}
+[ "$G" -ge 1 ] || { echo "bench ocr: BENCH_OCR_DOSSIER_PAGES must be at least 1" >&2; exit 1; }
 ng=0
 for i in $(seq 1 "$G" "$N"); do
 	ng=$((ng + 1))
@@ -121,7 +122,8 @@ for r in $(seq 1 "$R"); do
 	run_ocrmypdf_each >>"$T/omp_each.runs"
 	run_dossiers "$T/hd$r" >>"$T/ds_each.runs"
 	# 4. Tesseract's Recognize alone, one engine loaded once: the floor
-	"$REC" vie "$T"/p*.tif | awk '{ print $4 }' >>"$T/rec.runs"
+	rec=$("$REC" vie "$T"/p*.tif) # a failure stops the bench (set -e)
+	echo "$rec" | awk '{ print $4 }' >>"$T/rec.runs"
 	# this round's ratios: vs CLI, vs ocrmypdf, and the ceiling vs ocrmypdf
 	for f in cli omp ds rec; do tail -n 1 "$T/$f.runs"; done |
 		awk -v cores="$cores" '{ t[++n] = $1 } END { printf "%.2f %.2f %.2f\n", t[1] / t[3], t[2] / t[3], t[2] / (t[4] / cores) }' >>"$T/ratios"
@@ -147,7 +149,7 @@ r_ceil=$(cut -d' ' -f3 "$T/ratios" | sort -n | tr '\n' ' ' | sed 's/ $//; s/ /, 
 c_rec=$(median "$T/rec.runs" 0)
 t_omp_each=$(median "$T/omp_each.runs" 0); t_ds_each=$(median "$T/ds_each.runs" 0)
 stages=$(awk '{ for (i = 1; i <= 5; i++) s[i] += $i; t += $1 + $2 + $3 + $4 + $5 }
-	END { printf "%.1f%% in Tesseract (model load and Recognize), %.1f%% reading and cleaning pages, %.1f%% getting text and hOCR, %.1f%% on the PDF, %.1f%% storing", 100 * s[2] / t, 100 * s[1] / t, 100 * s[3] / t, 100 * s[4] / t, 100 * s[5] / t }' "$T/stages")
+	END { printf "%.1f%% in Tesseract (model load and Recognize), %.1f%% reading and cleaning pages (OSD included), %.1f%% getting text and hOCR, %.1f%% on the PDF, %.1f%% storing", 100 * s[2] / t, 100 * s[1] / t, 100 * s[3] / t, 100 * s[4] / t, 100 * s[5] / t }' "$T/stages")
 t_ideal=$(python3 -c "print('%.2f' % ($c_rec / $cores))")
 
 cat <<MD

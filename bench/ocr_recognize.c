@@ -29,8 +29,8 @@ int main(int argc, char **argv)
 	}
 	setMsgSeverity(L_SEVERITY_ERROR);
 	TessBaseAPI *api = TessBaseAPICreate();
-	TessBaseAPISetVariable(api, "debug_file", "/dev/null");
-	if (!api || TessBaseAPIInit3(api, NULL, argv[1]) != 0) {
+	if (!api || !TessBaseAPISetVariable(api, "debug_file", "/dev/null") ||
+	    TessBaseAPIInit3(api, NULL, argv[1]) != 0) {
 		fprintf(stderr, "ocr_recognize: cannot load the '%s' model\n", argv[1]);
 		return 1;
 	}

@@ -27,8 +27,8 @@ static const char options[] =
 	"  --jobs N         worker threads (default: [ocr] jobs, 0 = number of cores)\n"
 	"  --actor NAME     who runs it, for the events (default: login name)\n"
 	"  --json           print the counts as a JSON object, with cpu_ms: the\n"
-	"                   workers' CPU milliseconds by stage (prepare: decode and\n"
-	"                   cleanup; recognize: Tesseract; text_hocr; pdf; store)\n"
+	"                   workers' CPU milliseconds by stage (prepare: decode,\n"
+	"                   cleanup, OSD; recognize: Tesseract; text_hocr; pdf; store)\n"
 	"Pages already done are not redone; failed pages are tried again. A dossier\n"
 	"whose pages are all done (or blank) gets its searchable PDF and becomes\n"
 	"digitized. Languages: [ocr] languages in dossier.conf (auto, vie, eng, vie+eng…).\n";

@@ -54,16 +54,27 @@ static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
  *   and eng and on the 12 bench pages. The LSTM reads whole lines, so the
  *   pitch only steers how a row is cut into words before it. */
 static pthread_once_t globals_once = PTHREAD_ONCE_INIT;
-static int globals_set;
+static int globals_set; /* 1: debug_file is set (the pitch test may not be) */
 
 static void set_globals(void)
 {
 	TessBaseAPI *api = TessBaseAPICreate();
 	if (!api)
 		return;
-	globals_set = TessBaseAPISetVariable(api, "debug_file", "/dev/null") &&
-		      TessBaseAPISetVariable(api, "textord_fast_pitch_test", "1");
+	globals_set = TessBaseAPISetVariable(api, "debug_file", "/dev/null");
+	/* speed only: a Tesseract without it reads the same, a little slower */
+	(void)TessBaseAPISetVariable(api, "textord_fast_pitch_test", "1");
 	TessBaseAPIDelete(api);
+}
+
+/* Sets the process-wide parameters once; an error names what failed. */
+static int globals_ready(void)
+{
+	pthread_once(&globals_once, set_globals);
+	if (!globals_set)
+		return ds_error_set(DS_ERROR, "Tesseract: cannot set its parameter debug_file "
+				    "(its warnings would go to the terminal)");
+	return 0;
 }
 
 const char *ds_ocr__tessdata(const char *t)
@@ -105,12 +116,11 @@ static int check_models(const char *tessdata, const char *langs)
 static int api_open(TessBaseAPI **out, const char *tessdata, const char *lang, int psm)
 {
 	TessBaseAPI *api = NULL;
-	int rc;
+	int rc, err;
 
 	*out = NULL;
-	pthread_once(&globals_once, set_globals);
-	if (!globals_set)
-		return ds_error_set(DS_ERROR, "Tesseract: cannot set its parameters");
+	if ((err = globals_ready()) < 0)
+		return err;
 	api = TessBaseAPICreate();
 	if (!api)
 		return ds_error_set(DS_ENOMEM, "Tesseract: cannot create an engine");
@@ -134,7 +144,7 @@ int ds_ocr_engine_new(ds_ocr_engine **out, const struct ds_ocr_options *opt)
 	int err;
 
 	*out = NULL;
-	if ((err = ds_ocr_languages_valid(langs)) < 0)
+	if ((err = ds_ocr_languages_valid(langs)) < 0 || (err = globals_ready()) < 0)
 		return err;
 	e = calloc(1, sizeof *e);
 	if (!e)
@@ -314,8 +324,11 @@ int ds_ocr_engine_recognize(ds_ocr_engine *e, struct Pix *pix, int dpi, int page
 			/* Not plainly Vietnamese: try eng and keep the more
 			 * confident reading. */
 			TessBaseAPI *vie_api = e->last;
-			if ((err = recognize_one(e, 1, pix, dpi, &alt)) < 0)
+			if ((err = recognize_one(e, 1, pix, dpi, &alt)) < 0) {
+				out->cpu_recognize += alt.cpu_recognize;
+				out->cpu_output += alt.cpu_output;
 				goto done;
+			}
 			if (alt.confidence > out->confidence) {
 				alt.passes += out->passes;
 				alt.cpu_recognize += out->cpu_recognize;

@@ -344,8 +344,13 @@ static void *worker(void *arg)
 		r->finished++;
 		if (d->passed == d->njobs) {
 			dossier_close(r, d);
-			/* the dossier's PDF joined and stored, its state moved */
-			r->stats->cpu_pdf += ds_ocr__thread_cpu() - t_end;
+			/* joining and storing the dossier's PDF (with its state
+			 * moved), or only the catalog's part when it has none */
+			double close = ds_ocr__thread_cpu() - t_end;
+			if (d->want_pdf)
+				r->stats->cpu_pdf += close;
+			else
+				r->stats->cpu_store += close;
 		}
 		pthread_mutex_unlock(&r->lock);
 		(void)recognised;

@@ -142,7 +142,7 @@ struct ds_ocr_run_stats {
 	double cpu_prepare;     /* store read, decode, cleanup, OSD */
 	double cpu_recognize;   /* Tesseract's Recognize, every pass; model loads */
 	double cpu_output;      /* text, confidence and hOCR out of Tesseract, NFC */
-	double cpu_pdf;         /* the page PDFs, and joining them per dossier */
+	double cpu_pdf;         /* the page PDFs, and joining and storing them per dossier */
 	double cpu_store;       /* cleaned page, text and hOCR blobs; catalog rows */
 };
 

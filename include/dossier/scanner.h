@@ -69,7 +69,7 @@ struct ds_clean_opts {
 	int binarize;        /* Sauvola-binarise grey and colour pages (1) */
 	int deskew;          /* find the skew and rotate it away (1) */
 	double deskew_min;   /* degrees: a smaller skew is measured but not
-	                      * rotated away (0.1) */
+	                      * rotated away (0.1; values below 0.1 count as 0.1) */
 	int orient;          /* decide the orientation (1) */
 	int rotate;          /* turn the output upright when decided (1) */
 	int blank;           /* blank page detection (1) */

@@ -98,6 +98,10 @@ static void process_wide_parameters(void **state)
 	pixDestroy(&pix);
 	TessBaseAPI *other = TessBaseAPICreate();
 	assert_non_null(other);
+	/* a handle-level setting first, so that the lookups below have the
+	 * handle's own table too: a per-handle parameter would then read as
+	 * its default here and fail, not crash */
+	TessBaseAPISetPageSegMode(other, PSM_AUTO);
 	int fast = 0;
 	assert_true(TessBaseAPIGetBoolVariable(other, "textord_fast_pitch_test", &fast));
 	assert_int_equal(fast, 1);
