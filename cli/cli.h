@@ -50,6 +50,13 @@ int ds_cli_usage(struct ds_cli *cli, const struct ds_cmd *cmd);
 /* Prints usage and options on stdout for --help; returns 0. */
 int ds_cli_help(const struct ds_cmd *cmd, const char *options_text);
 
+/* Checks that the file given to option `opt` (e.g. "--trust") holds what
+ * the option takes (dossier/pki.h, ds_file_kind): 0, or prints "OPT: PATH
+ * holds X, not Y" and returns DS_EXIT_USAGE (DS_EXIT_NOINPUT when the file
+ * does not exist). A wrong file is the caller's mistake, never a verdict on
+ * what is being verified. */
+int ds_cli_option_file(struct ds_cli *cli, const char *opt, const char *path, int want);
+
 /* Maps a library error code to an exit code. */
 int ds_cli_exit_code(int err);
 

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "dossier/error.h"
 #include "dossier/fs.h"
+#include "dossier/pki.h"
 
 int ds_cli_exit_code(int err)
 {
@@ -42,6 +43,16 @@ int ds_cli_fail(struct ds_cli *cli, int err)
 	fprintf(stderr, "dossier %s: %s\n", cli && cli->verb ? cli->verb : "",
 		*msg ? msg : ds_error_name(err));
 	return ds_cli_exit_code(err);
+}
+
+int ds_cli_option_file(struct ds_cli *cli, const char *opt, const char *path, int want)
+{
+	int err = ds_file_kind_expect(path, (enum ds_file_kind)want);
+	if (err == 0)
+		return 0;
+	if (err == DS_EINVALID || err == DS_ETOOBIG)
+		return ds_cli_failf(cli, DS_EXIT_USAGE, "%s: %s", opt, ds_error_last());
+	return ds_cli_failf(cli, ds_cli_exit_code(err), "%s: %s", opt, ds_error_last());
 }
 
 int ds_cli_failf(struct ds_cli *cli, int exit_code, const char *fmt, ...)

@@ -10,6 +10,7 @@
 #include "dossier/clock.h"
 #include "dossier/error.h"
 #include "dossier/fs.h"
+#include "dossier/pki.h"
 
 #define DS_INTAKE_REUSE_MAX 16
 
@@ -76,6 +77,8 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	}
 	if (!proc_code || !app_id || !app_name)
 		return ds_cli_usage(cli, &ds_cmd_intake);
+	if (trust && (c = ds_cli_option_file(cli, "--trust", trust, DS_FILE_CERTS)) != 0)
+		return c;
 	if ((err = ds_cli_check_field("--applicant-id", app_id, DS_CODE_MAX)) < 0 ||
 	    (err = ds_cli_check_field("--applicant-name", app_name, DS_NAME_MAX)) < 0 ||
 	    (err = ds_cli_check_field("--procedure", proc_code, DS_CODE_MAX)) < 0)

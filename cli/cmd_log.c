@@ -13,6 +13,7 @@
 #include "dossier/clock.h"
 #include "dossier/error.h"
 #include "dossier/fs.h"
+#include "dossier/pki.h"
 #include "dossier/seallog.h"
 
 static int run(struct ds_cli *cli, int argc, char **argv);
@@ -513,6 +514,10 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	}
 	if (optind >= argc)
 		return ds_cli_usage(cli, &ds_cmd_log);
+	/* A wrong file given as an option is a usage error, not a verdict. */
+	if ((o.key && (rc = ds_cli_option_file(cli, "--key", o.key, DS_FILE_LOG_KEY)) != 0) ||
+	    (o.proof && (rc = ds_cli_option_file(cli, "--proof", o.proof, DS_FILE_PROOF)) != 0))
+		return rc;
 	sub = argv[optind];
 	nargs = argc - optind - 1;
 	if (!((strcmp(sub, "checkpoint") == 0 && nargs == 0) ||

@@ -17,6 +17,7 @@
 #include "dossier/config.h"
 #include "dossier/error.h"
 #include "dossier/fs.h"
+#include "dossier/pki.h"
 
 static int run(struct ds_cli *cli, int argc, char **argv);
 
@@ -117,6 +118,9 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	}
 	if (optind != argc || (!applicant) == (!source) || (!source) != (!to))
 		return ds_cli_usage(cli, &ds_cmd_reuse);
+	if ((trust && (rc = ds_cli_option_file(cli, "--trust", trust, DS_FILE_CERTS)) != 0) ||
+	    (crl && (rc = ds_cli_option_file(cli, "--crl", crl, DS_FILE_CRLS)) != 0))
+		return rc;
 	if ((err = ds_cli_open_home(cli, &h)) < 0) {
 		rc = ds_cli_fail(cli, err);
 		goto done;

@@ -16,6 +16,7 @@
 #include "dossier/clock.h"
 #include "dossier/error.h"
 #include "dossier/fs.h"
+#include "dossier/pki.h"
 #include "dossier/seallog.h"
 
 static int run(struct ds_cli *cli, int argc, char **argv);
@@ -38,7 +39,7 @@ static const char options_text[] =
 	"  --json              a JSON array with one report per bundle\n"
 	"  --verbose           list passed checks too\n"
 	"exit: 0 all TOTAL_PASSED, 1 some TOTAL_FAILED, 66 some unreadable, 2 INDETERMINATE,\n"
-	"      64 usage\n";
+	"      64 usage (also a file of the wrong kind given to an option)\n";
 
 struct logarg {
 	char *cp, *proof;
@@ -98,6 +99,17 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	}
 	if (optind >= argc || (!cp) != (!proof) || (cp && argc - optind != 1))
 		return ds_cli_usage(cli, &ds_cmd_verify);
+	/* A wrong file given as an option is a usage error, not a verdict. */
+	const struct {
+		const char *opt, *path;
+		enum ds_file_kind want;
+	} files[] = {{"--trust", trust, DS_FILE_CERTS},	  {"--crl", crl, DS_FILE_CRLS},
+		     {"--checkpoint", cp, DS_FILE_CHECKPOINT}, {"--proof", proof, DS_FILE_PROOF},
+		     {"--log-key", logkey, DS_FILE_LOG_KEY}};
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+		if (files[i].path &&
+		    (rc = ds_cli_option_file(cli, files[i].opt, files[i].path, files[i].want)) != 0)
+			return rc;
 	if ((err = ds_cli_archive_vopts(cli, trust, crl, &vo, trust_buf, sizeof trust_buf)) < 0)
 		return ds_cli_fail(cli, err);
 	vo.cades.now = at;

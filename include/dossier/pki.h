@@ -131,6 +131,40 @@ int ds_signer_cert_check(const struct ds_signer *s, const char *trust_path, int6
 int ds_signer_load_seal(struct ds_signer **out, const struct ds_seal *seal, const char *secret,
 			size_t secret_len);
 
+/* ---- what a file holds ---- */
+
+enum ds_file_kind {
+	DS_FILE_UNKNOWN = 0, /* binary data of no known kind */
+	DS_FILE_EMPTY,
+	DS_FILE_CERTS,       /* X.509 certificates, PEM (CRLs may follow) or one DER */
+	DS_FILE_CRLS,        /* X.509 CRLs, PEM or one DER */
+	DS_FILE_LOG_KEY,     /* an Ed25519 public key (the seal log's pki/log.pub) */
+	DS_FILE_PUBKEY,      /* a public key of another algorithm */
+	DS_FILE_PRIVKEY,     /* a PEM private key, encrypted or not */
+	DS_FILE_PEM_OTHER,   /* PEM blocks of no kind above */
+	DS_FILE_DAMAGED_PEM, /* a certificate, CRL or key block that does not parse */
+	DS_FILE_CHECKPOINT,  /* a seal log checkpoint (signed note) */
+	DS_FILE_PROOF,       /* a seal log inclusion or consistency proof */
+	DS_FILE_CMS,         /* a DER CMS signature (.p7s) */
+	DS_FILE_ZIP,         /* a ZIP archive, e.g. a sealed bundle */
+	DS_FILE_PDF,
+	DS_FILE_TIFF,
+	DS_FILE_PNG,
+	DS_FILE_JPEG,
+	DS_FILE_TEXT,        /* text of no kind above */
+};
+
+/* What the file at `path` holds, from its bytes (a file larger than
+ * DS_CERT_FILE_MAX is told by its first bytes only). `detail` (may be NULL
+ * when detail_n is 0) receives a short note such as the PEM label of
+ * DS_FILE_PEM_OTHER. DS_ENOTFOUND / DS_EIO when it cannot be read. */
+int ds_file_kind_of(const char *path, enum ds_file_kind *out, char *detail, size_t detail_n);
+/* "a CRL", "certificates", … */
+const char *ds_file_kind_name(enum ds_file_kind k);
+/* 0 when the file holds `want`; DS_EINVALID with "PATH holds X, not Y"
+ * otherwise; DS_ENOTFOUND / DS_EIO when it cannot be read. */
+int ds_file_kind_expect(const char *path, enum ds_file_kind want);
+
 /* ---- seal policy ---- */
 
 /* Decides whether `approver_user`, presenting the certificate at
