@@ -72,9 +72,33 @@ const char *ds_cli_actor(const char *opt_actor);
  * re-executes the program, so that each OCR worker stays single-threaded. */
 void ds_cli_omp_thread_limit(char **argv);
 
-/* Resets getopt for a subcommand (GNU permutes, so options may follow
- * operands). */
+/* The one option parser (cli/cli_opt.c): getopt_long's interface and
+ * tables (optind, optarg; options may follow operands; "--" ends them), but
+ * a long option matches only by its full name, glibc's messages are off and
+ * its own one-line messages never echo a value. An unknown option that looks
+ * like a secret (passphrase, PIN, password, or the start of a secret option
+ * the command takes) gets "secrets are read from a file or a descriptor,
+ * never from the command line". Returns the option's val, -1 at the end, '?'
+ * after printing the reason (the caller prints its usage; exit 64). */
+int ds_cli_getopt(struct ds_cli *cli, int argc, char **argv, const char *shortopts,
+		  const struct option *opts);
+
+/* Resets the parser for a subcommand. */
 void ds_cli_getopt_reset(void);
+
+/* With DS_CLI_OPTIONS=1 in the environment, lists on stderr every option
+ * of the last table parsed (called by --help; for tests). */
+void ds_cli_opts_dump(void);
+
+/* Does an option name (without "--") look like it carries a secret? */
+int ds_cli_opt_is_secret(const char *name);
+
+/* Parses the value `s` of option `opt` as a whole number in [lo, hi]:
+ * returns 0, or prints "OPT: not a whole number from LO to HI" (never the
+ * value) and returns DS_EXIT_USAGE. */
+int ds_cli_opt_int(struct ds_cli *cli, const char *opt, const char *s, long long lo, long long hi,
+		   long long *out);
+int ds_cli_opt_intv(struct ds_cli *cli, const char *opt, const char *s, int lo, int hi, int *out);
 
 /* Writes a JSON value (jansson json_t *) to stdout, indented, with a newline. */
 struct json_t;

@@ -75,9 +75,10 @@ int ds_cli_usage(struct ds_cli *cli, const struct ds_cmd *cmd)
 
 int ds_cli_help(const struct ds_cmd *cmd, const char *options_text)
 {
+	ds_cli_opts_dump();
 	printf("usage: dossier [--home DIR] %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
-	if (options_text && *options_text)
-		printf("\n%s", options_text);
+	printf("\n%s", options_text ? options_text : "");
+	printf("  -h, --help                   this help (also: dossier help %s)\n", cmd->name);
 	return 0;
 }
 
@@ -100,12 +101,6 @@ const char *ds_cli_actor(const char *opt_actor)
 	if (ds_fmt(buf, sizeof buf, "uid%u", (unsigned)geteuid()) < 0)
 		return "unknown";
 	return buf;
-}
-
-void ds_cli_getopt_reset(void)
-{
-	optind = 0; /* GNU: full re-initialisation */
-	opterr = 1;
 }
 
 int ds_cli_print_json(struct json_t *v)

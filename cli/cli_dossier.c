@@ -125,7 +125,7 @@ int ds_cli_state_run(struct ds_cli *cli, const struct ds_cli_state_cmd *sc, int 
 	int c, err, rc = 0;
 	ds_home *h = NULL;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = ds_cli_getopt(cli, argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case 'a': actor = optarg; break;
 		case 'n': note = optarg; break;

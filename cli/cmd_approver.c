@@ -142,7 +142,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	int c, json = 0, err, rc;
 	ds_home *h = NULL;
 
-	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+	while ((c = ds_cli_getopt(cli, argc, argv, "h", lopts)) != -1) {
 		switch (c) {
 		case 'c': cert = optarg; break;
 		case 's': seal = optarg; break;

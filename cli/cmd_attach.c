@@ -46,7 +46,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	struct stat st;
 	char hex[65], detail[DS_DETAIL_MAX];
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = ds_cli_getopt(cli, argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case 'r': file = optarg; break;
 		case 't': title = optarg; break;
@@ -54,7 +54,9 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		case 'h':
 			return ds_cli_help(&ds_cmd_attach,
 					   "  --result FILE  the result document (PDF, TIFF, PNG, JPEG)\n"
-					   "  --title TEXT   its title, e.g. \"Giấy chứng nhận …\"\n");
+					   "  --title TEXT   its title, e.g. \"Giấy chứng nhận …\"\n"
+					   "  --actor NAME   done on behalf of NAME: recorded as on_behalf_of (the\n"
+					   "                 actor recorded is always the OS user running the command)\n");
 		default: return ds_cli_usage(cli, &ds_cmd_attach);
 		}
 	}

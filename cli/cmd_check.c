@@ -15,13 +15,14 @@ static int run(struct ds_cli *cli, int argc, char **argv);
 
 const struct ds_cmd ds_cmd_check = {
 	.name = "check",
-	.usage = "[--remove-leftovers] [--json]",
+	.usage = "[--remove-leftovers] [--verbose] [--json]",
 	.summary = "verify the catalog against the store, archive and seal log; report loss",
 	.run = run,
 };
 
 static const char options[] =
 	"  --remove-leftovers  delete unreferenced blobs and temp files older than an hour\n"
+	"  -v, --verbose       also list the leftovers one by one\n"
 	"  --json              {\"ok\", \"loss\", \"corrupt\", \"leftovers\", \"findings\": […]}\n"
 	"Exit status 0 when nothing is lost or corrupt (leftovers are harmless), 1 otherwise.\n";
 
@@ -51,7 +52,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	int c, err, rc = 0;
 	size_t n = 0;
 
-	while ((c = getopt_long(argc, argv, "hv", opts, NULL)) != -1) {
+	while ((c = ds_cli_getopt(cli, argc, argv, "hv", opts)) != -1) {
 		switch (c) {
 		case 'r': o.remove_leftovers = 1; break;
 		case 'j': chk.json = 1; break;

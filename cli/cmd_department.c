@@ -45,7 +45,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	int c, json = 0, err, rc = 0;
 	ds_home *h = NULL;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = ds_cli_getopt(cli, argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case 'n': name = optarg; break;
 		case 'j': json = 1; break;

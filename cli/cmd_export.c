@@ -33,14 +33,13 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	char src[DS_PATH_MAX], dst[DS_PATH_MAX], sha[65];
 	struct stat st;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = ds_cli_getopt(cli, argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case 'V': {
-			char *end;
-			errno = 0;
-			version = strtol(optarg, &end, 10);
-			if (errno || *end || version < 1 || version > 100000)
-				return ds_cli_failf(cli, DS_EXIT_USAGE, "--version: a number from 1");
+			long long v;
+			if ((rc = ds_cli_opt_int(cli, "--version", optarg, 1, 100000, &v)) != 0)
+				return rc;
+			version = (long)v;
 			break;
 		}
 		case 'h':

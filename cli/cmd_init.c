@@ -18,7 +18,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
 	int c;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = ds_cli_getopt(cli, argc, argv, "h", opts)) != -1) {
 		if (c == 'h')
 			return ds_cli_help(&ds_cmd_init, "");
 		return ds_cli_usage(cli, &ds_cmd_init);

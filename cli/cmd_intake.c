@@ -57,7 +57,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	char code[DS_CODE_MAX];
 	int c, err = 0, locked = 0;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = ds_cli_getopt(cli, argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case 'p': proc_code = optarg; break;
 		case 'i': app_id = optarg; break;

@@ -42,7 +42,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	int c, json = 0, overdue = 0, err, rc = 0;
 	ds_home *h = NULL;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = ds_cli_getopt(cli, argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case 's': f.state = optarg; break;
 		case 'o': overdue = 1; break;

@@ -482,29 +482,35 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	const char *sub;
 	int c, err, rc = 0, nargs, offline;
 
-	while ((c = getopt_long(argc, argv, "ho:", lopts, NULL)) != -1) {
+	while ((c = ds_cli_getopt(cli, argc, argv, "ho:", lopts)) != -1) {
 		switch (c) {
 		case 'p': o.passphrase_file = optarg; break;
 		case 'F': {
-			uint64_t fd = 0;
-			if (parse_size(optarg, &fd, 1) < 0 || fd > 1023 ||
-			    ds_fmt(fdpath, sizeof fdpath, "/dev/fd/%llu", (unsigned long long)fd) < 0)
-				return ds_cli_failf(cli, DS_EXIT_USAGE, "--passphrase-fd: not a descriptor: %s",
-						    optarg);
+			long long fd = 0;
+			if (ds_cli_opt_int(cli, "--passphrase-fd", optarg, 0, 1023, &fd) != 0)
+				return DS_EXIT_USAGE;
+			if (ds_fmt(fdpath, sizeof fdpath, "/dev/fd/%lld", fd) < 0)
+				return ds_cli_failf(cli, DS_EXIT_USAGE, "--passphrase-fd: not a descriptor");
 			o.passphrase_file = fdpath;
 			break;
 		}
 		case 'o': o.output = optarg; break;
 		case 's': o.seal_id = optarg; break;
-		case 'n':
-			if (parse_size(optarg, &o.size, 0) < 0)
-				return ds_cli_failf(cli, DS_EXIT_USAGE, "--size: not a tree size: %s", optarg);
+		case 'n': {
+			long long v;
+			if (ds_cli_opt_int(cli, "--size", optarg, 1, INT64_MAX, &v) != 0)
+				return DS_EXIT_USAGE;
+			o.size = (uint64_t)v;
 			break;
-		case 'i':
-			if (parse_size(optarg, &o.index, 1) < 0)
-				return ds_cli_failf(cli, DS_EXIT_USAGE, "--index: not a leaf index: %s", optarg);
+		}
+		case 'i': {
+			long long v;
+			if (ds_cli_opt_int(cli, "--index", optarg, 0, INT64_MAX, &v) != 0)
+				return DS_EXIT_USAGE;
+			o.index = (uint64_t)v;
 			o.have_index = 1;
 			break;
+		}
 		case 'k': o.key = optarg; break;
 		case 'P': o.proof = optarg; break;
 		case 'j': o.json = 1; break;

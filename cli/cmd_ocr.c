@@ -74,18 +74,13 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	const char *actor = NULL;
 	ds_home *h = NULL;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = ds_cli_getopt(cli, argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case 'p': want_pending = 1; break;
-		case 'j': {
-			char *end = NULL;
-			long v = strtol(optarg, &end, 10);
-			if (!*optarg || *end || v < 1 || v > DS_OCR_JOBS_MAX)
-				return ds_cli_failf(cli, DS_EXIT_USAGE, "--jobs must be 1..%d",
-						    DS_OCR_JOBS_MAX);
-			jobs = (int)v;
+		case 'j':
+			if (ds_cli_opt_intv(cli, "--jobs", optarg, 1, DS_OCR_JOBS_MAX, &jobs) != 0)
+				return DS_EXIT_USAGE;
 			break;
-		}
 		case 'a': actor = optarg; break;
 		case 'J': json = 1; break;
 		case 'h': return ds_cli_help(&ds_cmd_ocr, options);

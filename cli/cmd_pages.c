@@ -27,7 +27,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	ds_ingest *in = NULL;
 	int c, err = 0;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = ds_cli_getopt(cli, argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case 'a': actor = optarg; break;
 		case 'h':

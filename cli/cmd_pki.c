@@ -354,17 +354,6 @@ done:
 	return err < 0 ? ds_cli_fail(cli, err) : 0;
 }
 
-static int parse_int(const char *s, long lo, long hi, int *out)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
 static int run(struct ds_cli *cli, int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -387,28 +376,30 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	ds_home *h = NULL;
 	int c, rc, fd;
 
-	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+	while ((c = ds_cli_getopt(cli, argc, argv, "h", lopts)) != -1) {
 		switch (c) {
 		case 'n': o.name = optarg; break;
 		case 's': o.seal_id = optarg; break;
 		case 'd': o.department = optarg; break;
 		case 'r': o.rsa = 1; break;
 		case 'D':
-			if (parse_int(optarg, 1, 36500, &o.days) < 0)
-				return ds_cli_failf(cli, DS_EXIT_USAGE, "--days: 1..36500");
+			if (ds_cli_opt_intv(cli, "--days", optarg, 1, 36500, &o.days) != 0)
+				return DS_EXIT_USAGE;
 			break;
 		case 'k': o.pubkey = optarg; break;
 		case 'p': o.pass.file = optarg; break;
 		case 'P':
-			if (parse_int(optarg, 0, INT_MAX, &fd) < 0)
-				return ds_cli_failf(cli, DS_EXIT_USAGE, "--passphrase-fd: a descriptor");
+			if (ds_cli_opt_intv(cli, "--passphrase-fd", optarg, 0, INT_MAX, &fd) != 0)
+				return DS_EXIT_USAGE;
 			o.pass.fd = fd;
 			break;
 		case 'c': o.ca.file = optarg; break;
 		case 'C': o.cert = optarg; break;
 		case 'R':
-			if (parse_int(optarg, 0, 10, &o.reason) < 0 || o.reason == 7)
-				return ds_cli_failf(cli, DS_EXIT_USAGE, "--reason: a CRL reason code 0-10");
+			if (ds_cli_opt_intv(cli, "--reason", optarg, 0, 10, &o.reason) != 0)
+				return DS_EXIT_USAGE;
+			if (o.reason == 7)
+				return ds_cli_failf(cli, DS_EXIT_USAGE, "--reason: a CRL reason code 0-10, not 7");
 			break;
 		case 'a': o.at = optarg; break;
 		case 'j': o.json = 1; break;

@@ -50,7 +50,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	int c, json = 0, err, rc = 0;
 	ds_home *h = NULL;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = ds_cli_getopt(cli, argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case 'n': name = optarg; break;
 		case 'd': dept = optarg; break;
@@ -72,13 +72,9 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		if (!valid_code(code))
 			return ds_cli_failf(cli, DS_EXIT_USAGE,
 					    "procedure code '%s' is not of the form 1.001612", code);
-		char *end = NULL;
-		errno = 0;
-		long nd = strtol(days, &end, 10);
-		if (errno || !end || *end || end == days || nd < 0 || nd > DS_PROCEDURE_DAYS_MAX)
-			return ds_cli_failf(cli, DS_EXIT_USAGE,
-					    "--days '%s' must be a whole number from 0 to %d", days,
-					    DS_PROCEDURE_DAYS_MAX);
+		long long nd;
+		if (ds_cli_opt_int(cli, "--days", days, 0, DS_PROCEDURE_DAYS_MAX, &nd) != 0)
+			return DS_EXIT_USAGE;
 		if ((err = ds_cli_check_field("--name", name, sizeof p.name)) < 0 ||
 		    (err = ds_cli_check_field("--department", dept, sizeof p.department)) < 0)
 			return ds_cli_fail(cli, err);

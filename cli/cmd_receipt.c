@@ -41,7 +41,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	size_t len = 0;
 	int c, err = 0;
 
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	while ((c = ds_cli_getopt(cli, argc, argv, "o:h", opts)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'h': return ds_cli_help(&ds_cmd_receipt, options);

@@ -33,7 +33,9 @@ static const char options_text[] =
 	"  --applicant-id ID    list the applicant's sealed bundles, newest first\n"
 	"  --json               as a JSON array\n"
 	"  --attach SOURCE      verify SOURCE's latest bundle and reference it from --to CODE\n"
-	"  --trust, --crl       as for `dossier verify`\n";
+	"  --trust, --crl       as for `dossier verify`\n"
+	"  --actor NAME         done on behalf of NAME: recorded as on_behalf_of (the actor\n"
+	"                       recorded is always the OS user running the command)\n";
 
 static int list(struct ds_cli *cli, ds_home *h, const char *applicant, int json)
 {
@@ -103,7 +105,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	ds_home *h = NULL;
 	char trust_buf[DS_PATH_MAX];
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = ds_cli_getopt(cli, argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case 'i': applicant = optarg; break;
 		case 'A': source = optarg; break;

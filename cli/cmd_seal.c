@@ -51,6 +51,8 @@ static const char options_text[] =
 	"                               is at HOME/pki/crl.pem (chain and CRL inside, and a\n"
 	"                               time-stamp with --tsa), else B-T with --tsa, else B-B\n"
 	"  --reseal                     seal a sealed dossier again (the earlier bundle is kept)\n"
+	"  --actor NAME                 done on behalf of NAME: recorded as on_behalf_of (the\n"
+	"                               actor recorded is always the OS user running dossier)\n"
 	"  --json                       print a JSON object; otherwise the bundle path is the\n"
 	"                               last line\n";
 
@@ -127,7 +129,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	char keybuf[DS_PATH_MAX], certbuf[DS_PATH_MAX], root[DS_PATH_MAX], crl[DS_PATH_MAX];
 	char reason[512] = "", pass[1024];
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = ds_cli_getopt(cli, argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case 's': seal_id = optarg; break;
 		case 'a': user = optarg; break;
@@ -138,15 +140,10 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		case 'T': tsa = optarg; break;
 		case 'L': level = optarg; break;
 		case 'r': reseal = 1; break;
-		case 'F': {
-			char *end;
-			errno = 0;
-			long v = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || v < 0 || v > INT_MAX)
-				return ds_cli_failf(cli, DS_EXIT_USAGE, "--seal-passphrase-fd: a descriptor");
-			seal_fd = (int)v;
+		case 'F':
+			if (ds_cli_opt_intv(cli, "--seal-passphrase-fd", optarg, 0, INT_MAX, &seal_fd) != 0)
+				return DS_EXIT_USAGE;
 			break;
-		}
 		case 'A': actor = optarg; break;
 		case 'j': json = 1; break;
 		case 'h': return ds_cli_help(&ds_cmd_seal, options_text);

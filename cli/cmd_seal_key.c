@@ -182,7 +182,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	int c, json = 0, err, rc;
 	ds_home *h = NULL;
 
-	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+	while ((c = ds_cli_getopt(cli, argc, argv, "h", lopts)) != -1) {
 		switch (c) {
 		case 'd': dept = optarg; break;
 		case '2': p12 = optarg; break;
@@ -192,15 +192,10 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		case 'c': cert = optarg; break;
 		case 'p':
 		case 'P': sec.file = optarg; break;
-		case 'F': {
-			char *end;
-			errno = 0;
-			long v = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || v < 0 || v > INT_MAX)
-				return ds_cli_failf(cli, DS_EXIT_USAGE, "--passphrase-fd: a descriptor");
-			sec.fd = (int)v;
+		case 'F':
+			if (ds_cli_opt_intv(cli, "--passphrase-fd", optarg, 0, INT_MAX, &sec.fd) != 0)
+				return DS_EXIT_USAGE;
 			break;
-		}
 		case 't': trust = optarg; break;
 		case 'j': json = 1; break;
 		case 'h': return ds_cli_help(&ds_cmd_seal_key, options);

@@ -45,17 +45,12 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	int c, json = 0, err, rc = 0;
 	ds_home *h = NULL;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = ds_cli_getopt(cli, argc, argv, "h", opts)) != -1) {
 		switch (c) {
-		case 'l': {
-			char *end = NULL;
-			long v = strtol(optarg, &end, 10);
-			if (!*optarg || *end || v < 1 || v > DS_SEARCH_LIMIT_MAX)
-				return ds_cli_failf(cli, DS_EXIT_USAGE, "--limit must be 1..%d",
-						    DS_SEARCH_LIMIT_MAX);
-			q.limit = (int)v;
+		case 'l':
+			if (ds_cli_opt_intv(cli, "--limit", optarg, 1, DS_SEARCH_LIMIT_MAX, &q.limit) != 0)
+				return DS_EXIT_USAGE;
 			break;
-		}
 		case 'p': q.procedure = optarg; break;
 		case 's': q.state = optarg; break;
 		case 'e': q.exact = 1; break;

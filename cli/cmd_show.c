@@ -68,7 +68,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	ds_home *h = NULL;
 	json_t *o = NULL;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = ds_cli_getopt(cli, argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
 		case 'h': return ds_cli_help(&ds_cmd_show, "  --json  one JSON object\n");

@@ -213,13 +213,13 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	long nerr = 10;
 	int c, err = 0;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = ds_cli_getopt(cli, argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case 'e': {
-			char *end;
-			nerr = strtol(optarg, &end, 10);
-			if (*end || nerr < 0 || nerr > 1000)
-				return ds_cli_usage(cli, &ds_cmd_status);
+			long long v;
+			if (ds_cli_opt_int(cli, "--errors", optarg, 0, 1000, &v) != 0)
+				return DS_EXIT_USAGE;
+			nerr = (long)v;
 			break;
 		}
 		case 'j': cli->json = 1; break;

@@ -19,6 +19,8 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		.action = "supplement_requested", .printed = "awaits supplements",
 		.note = "reason", .note_required = 1,
 		.note_help = "  --reason TEXT  what is missing (recorded in the event)\n"
+			     "  --actor NAME   done on behalf of NAME: recorded as on_behalf_of (the actor\n"
+			     "                 recorded is always the OS user running the command)\n"
 			     "A received or digitized dossier; `dossier pages add CODE FILE…` with the\n"
 			     "supplements brings it back to received.\n"};
 	return ds_cli_state_run(cli, &sc, argc, argv);

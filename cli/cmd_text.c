@@ -32,14 +32,13 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	int c, err, rc = 0;
 	ds_home *h = NULL;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = ds_cli_getopt(cli, argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case 'p': {
-			char *end = NULL;
-			want = strtol(optarg, &end, 10);
-			if (!*optarg || *end || want < 1 || want > DS_DOSSIER_PAGES_MAX)
-				return ds_cli_failf(cli, DS_EXIT_USAGE, "--page must be 1..%d",
-						    DS_DOSSIER_PAGES_MAX);
+			long long v;
+			if (ds_cli_opt_int(cli, "--page", optarg, 1, DS_DOSSIER_PAGES_MAX, &v) != 0)
+				return DS_EXIT_USAGE;
+			want = (long)v;
 			break;
 		}
 		case 'h': return ds_cli_help(&ds_cmd_text, options);

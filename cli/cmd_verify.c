@@ -37,7 +37,7 @@ static const char options_text[] =
 	"  --log-key FILE      the seal log's public key (default HOME/pki/log.pub)\n"
 	"  --at TIME           verify as of TIME (RFC 3339) instead of now\n"
 	"  --json              a JSON array with one report per bundle\n"
-	"  --verbose           list passed checks too\n"
+	"  -v, --verbose       list passed checks too\n"
 	"exit: 0 all TOTAL_PASSED, 1 some TOTAL_FAILED, 66 some unreadable, 2 INDETERMINATE,\n"
 	"      64 usage (also a file of the wrong kind given to an option)\n";
 
@@ -79,7 +79,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	struct logarg la = {0};
 	json_t *arr = NULL;
 
-	while ((c = getopt_long(argc, argv, "hv", opts, NULL)) != -1) {
+	while ((c = ds_cli_getopt(cli, argc, argv, "hv", opts)) != -1) {
 		switch (c) {
 		case 't': trust = optarg; break;
 		case 'c': crl = optarg; break;

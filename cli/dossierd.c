@@ -60,6 +60,8 @@ static const char help_text[] =
 	"  --once       take every file present, finish every job it causes, exit\n"
 	"  --jobs N     OCR workers (default: [ocr] jobs, 0 = the number of cores)\n"
 	"  --poll       poll the folder instead of inotify (network shares)\n"
+	"  -h, --help   this help\n"
+	"  --version    the version\n"
 	"Signals: TERM/INT finish the page in hand and exit; HUP reloads dossier.conf.\n";
 
 /* ---- settings from dossier.conf [daemon] ---- */
@@ -826,22 +828,23 @@ int main(int argc, char **argv)
 	d.w.wd = -1;
 	d.cli.verb = "dossierd";
 	d.cli.home_dir = getenv("DOSSIER_HOME");
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	ds_cli_getopt_reset();
+	while ((c = ds_cli_getopt(&d.cli, argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case 'H': d.cli.home_dir = optarg; break;
 		case 'o': d.once = 1; break;
 		case 'p': d.force_poll = 1; break;
 		case 'j': {
-			char *end;
-			errno = 0;
-			d.jobs_opt = strtol(optarg, &end, 10);
-			if (errno || *end || d.jobs_opt < 1 || d.jobs_opt > 64) {
-				fprintf(stderr, "dossierd: --jobs takes a number from 1 to 64\n");
+			long long v;
+			if (ds_cli_opt_int(&d.cli, "--jobs", optarg, 1, 64, &v) != 0)
 				return DS_EXIT_USAGE;
-			}
+			d.jobs_opt = (long)v;
 			break;
 		}
-		case 'h': printf("%s\n%s", usage_text, help_text); return 0;
+		case 'h':
+			ds_cli_opts_dump();
+			printf("%s\n%s", usage_text, help_text);
+			return 0;
 		case 'V': printf("dossierd %s\n", DS_VERSION); return 0;
 		default: fputs(usage_text, stderr); return DS_EXIT_USAGE;
 		}

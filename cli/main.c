@@ -46,7 +46,11 @@ int main(int argc, char **argv)
 			printf("dossier %s\n", DS_VERSION);
 			return 0;
 		} else {
-			fprintf(stderr, "dossier: unknown option %s\n", argv[i]);
+			/* the parser's message: the option's name only, never its value */
+			char *one[] = {argv[0], argv[i], NULL};
+			ds_cli_getopt_reset();
+			static const struct option none[] = {{0}};
+			(void)ds_cli_getopt(&cli, 2, one, "", none);
 			usage_all(stderr);
 			return DS_EXIT_USAGE;
 		}
@@ -58,8 +62,18 @@ int main(int argc, char **argv)
 		return DS_EXIT_USAGE;
 	}
 	if (strcmp(argv[i], "help") == 0) {
-		usage_all(stdout);
-		return 0;
+		if (i + 1 >= argc) {
+			usage_all(stdout);
+			return 0;
+		}
+		/* `dossier help CMD` is `dossier CMD --help` */
+		if (i + 2 != argc) {
+			usage_all(stderr);
+			return DS_EXIT_USAGE;
+		}
+		static char help_opt[] = "--help";
+		argv[i] = argv[i + 1];
+		argv[i + 1] = help_opt;
 	}
 	for (const struct ds_cmd *const *c = ds_cmd_table; *c; c++) {
 		if (strcmp((*c)->name, argv[i]) == 0) {
