@@ -166,6 +166,12 @@ static int precheck(struct vctx *v)
 	}
 	uint64_t size = (uint64_t)st.st_size;
 	v->fsize = size;
+	if (size > DS_BUNDLE_BYTES_MAX) {
+		rc = fail(v, SUB_FORMAT, "limits", "%llu bytes, more than the limit of %llu "
+			  "(DS_BUNDLE_BYTES_MAX)", (unsigned long long)size,
+			  (unsigned long long)DS_BUNDLE_BYTES_MAX);
+		goto done;
+	}
 	if (size < 22) {
 		rc = fail(v, SUB_FORMAT, "container", "%llu bytes: too short for a ZIP",
 			  (unsigned long long)size);
@@ -514,7 +520,8 @@ static int scan_entries(struct vctx *v)
 		}
 		if (__builtin_add_overflow(declared, e->size, &declared) ||
 		    declared > DS_BUNDLE_TOTAL_BYTES_MAX) {
-			rc = fail(v, SUB_FORMAT, "limits", "entries declare more than %llu bytes in all",
+			rc = fail(v, SUB_FORMAT, "limits", "entries declare more than %llu bytes in all "
+				  "(DS_BUNDLE_TOTAL_BYTES_MAX)",
 				  (unsigned long long)DS_BUNDLE_TOTAL_BYTES_MAX);
 			goto done;
 		}
@@ -523,6 +530,17 @@ static int scan_entries(struct vctx *v)
 			goto done;
 		}
 		ds_archive__fold(name, folded[i], nl + 1);
+	}
+	/* Before anything is inflated or hashed. fsize <= DS_BUNDLE_BYTES_MAX:
+	 * the product cannot overflow. */
+	if (declared > DS_BUNDLE_TOTAL_RATIO_MIN_BYTES &&
+	    declared > v->fsize * DS_BUNDLE_TOTAL_RATIO_MAX) {
+		rc = fail(v, SUB_FORMAT, "limits",
+			  "entries declare %llu bytes in all, more than %d times the bundle's %llu "
+			  "bytes (DS_BUNDLE_TOTAL_RATIO_MAX)",
+			  (unsigned long long)declared, DS_BUNDLE_TOTAL_RATIO_MAX,
+			  (unsigned long long)v->fsize);
+		goto done;
 	}
 	if (strcmp(v->e[0].name, "mimetype") != 0) {
 		rc = fail(v, SUB_FORMAT, "mimetype", "the central directory does not list 'mimetype' first");

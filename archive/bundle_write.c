@@ -41,7 +41,18 @@ struct ds_bundle_writer {
 	size_t n, cap;
 	struct wsig sig[DS_BUNDLE_SIGS_MAX];
 	size_t nsig;
+	uint64_t total; /* bytes of the entries added: the verifier's limit holds */
 };
+
+static int add_total(ds_bundle_writer *w, const char *name, uint64_t len)
+{
+	uint64_t t;
+	if (__builtin_add_overflow(w->total, len, &t) || t > DS_BUNDLE_TOTAL_BYTES_MAX)
+		return ds_error_set(DS_ETOOBIG, "bundle: with '%s', more than %llu bytes in all", name,
+				    (unsigned long long)DS_BUNDLE_TOTAL_BYTES_MAX);
+	w->total = t;
+	return 0;
+}
 
 int ds_bundle_writer_new(ds_bundle_writer **out, int64_t mtime)
 {
@@ -147,6 +158,10 @@ int ds_bundle_add_file_expect(ds_bundle_writer *w, const char *name, const char 
 					    hex, expect, name);
 		}
 	}
+	if ((err = add_total(w, name, size)) < 0) {
+		free(e->path);
+		return err;
+	}
 	e->len = (size_t)size;
 	w->n++;
 	return 0;
@@ -160,6 +175,8 @@ int ds_bundle_add_data(ds_bundle_writer *w, const char *name, const void *data, 
 	if (len > DS_BUNDLE_ENTRY_BYTES_MAX)
 		return ds_error_set(DS_ETOOBIG, "bundle entry '%s' too large", name);
 	if ((err = new_entry(w, name, mime, &e)) < 0)
+		return err;
+	if ((err = add_total(w, name, len)) < 0)
 		return err;
 	if (!(e->data = malloc(len ? len : 1)))
 		return ds_error_set(DS_ENOMEM, "bundle: out of memory");

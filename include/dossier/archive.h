@@ -25,10 +25,17 @@ extern "C" {
 /* ---- limits: every one is also a verification check ---- */
 #define DS_BUNDLE_ENTRIES_MAX 10000
 #define DS_BUNDLE_NAME_MAX 255
+#define DS_BUNDLE_BYTES_MAX ((uint64_t)4 << 30)         /* 4 GiB, the bundle file */
 #define DS_BUNDLE_ENTRY_BYTES_MAX ((uint64_t)1 << 31)   /* 2 GiB, one entry */
-#define DS_BUNDLE_TOTAL_BYTES_MAX ((uint64_t)16 << 30)  /* 16 GiB, all entries */
+#define DS_BUNDLE_TOTAL_BYTES_MAX ((uint64_t)4 << 30)   /* 4 GiB, all entries declared */
 #define DS_BUNDLE_RATIO_MAX 200      /* uncompressed/compressed, entries > 1 MiB */
 #define DS_BUNDLE_RATIO_MIN_BYTES ((uint64_t)1 << 20)
+/* All entries together, as the central directory declares them: at most
+ * DS_BUNDLE_TOTAL_RATIO_MAX times the bundle file's size once above
+ * DS_BUNDLE_TOTAL_RATIO_MIN_BYTES (small entries escape the per-entry ratio:
+ * 2,000 entries of 1 MiB of zeros fit in 2 MB). */
+#define DS_BUNDLE_TOTAL_RATIO_MAX 100
+#define DS_BUNDLE_TOTAL_RATIO_MIN_BYTES ((uint64_t)64 << 20)
 #define DS_BUNDLE_MANIFEST_BYTES_MAX ((size_t)8 << 20)
 #define DS_BUNDLE_P7S_BYTES_MAX ((size_t)4 << 20)
 #define DS_BUNDLE_JSON_BYTES_MAX ((size_t)16 << 20)

@@ -3,8 +3,11 @@
 
 usage: hostile.py GOOD.asice OUTDIR
 Writes OUTDIR/<case>.asice and OUTDIR/expect.txt with one line per case:
-"<case> <INDICATION> <SUB_INDICATION>" (sub "-" for none).
+"<case> <INDICATION> <SUB_INDICATION> [CHECK]" (sub "-" for none; CHECK,
+when given, is the name of the check that must fail first).
 """
+import base64
+import hashlib
 import struct
 import sys
 import zipfile
@@ -118,6 +121,49 @@ patch_sizes(p, "text/bomb.txt", 100 << 20)
 # a listed entry declaring 1000 bytes that inflates to 8 MB: the real bytes count
 p = write("bomb_inflates", replace(entries, text, b"\x00" * (8 << 20)))
 patch_sizes(p, text, 1000)
+
+def raw_zip(path, items):
+    """Writes a ZIP from (name, data, method, crc, usize) items, where data
+    is already compressed: lets one deflate stream stand for many entries."""
+    out, cd = bytearray(), bytearray()
+    for n, data, method, crc, usize in items:
+        nb = n.encode()
+        off = len(out)
+        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, method, 0, 0x21, crc, len(data), usize, len(nb), 0)
+        out += nb + data
+        cd += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, method, 0, 0x21, crc, len(data), usize,
+                          len(nb), 0, 0, 0, 0, 0, off)
+        cd += nb
+    cdoff = len(out)
+    out += cd + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(items), len(items), len(cd), cdoff, 0)
+    open(path, "wb").write(out)
+
+
+def plain(n, x):
+    if stored(n):
+        return (n, x, 0, zlib.crc32(x), len(x))
+    co = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return (n, co.compress(x) + co.flush(), 8, zlib.crc32(x), len(x))
+
+
+# 2,000 unlisted entries of 1 MiB of zeros each (2 GiB declared) in a 2 MB
+# bundle: small entries escape the per-entry ratio; the total declared bytes
+# against the bundle's size must stop it before anything is hashed
+MIB0 = b"\x00" * (1 << 20)
+co = zlib.compressobj(9, zlib.DEFLATED, -15)
+z1 = co.compress(MIB0) + co.flush()
+zn = ["pages/z%04d.bin" % k for k in range(2000)]
+z1_b64 = base64.b64encode(hashlib.sha256(MIB0).digest())
+m1 = d["META-INF/ASiCManifest001.xml"]
+refs = b"".join(b'<asic:DataObjectReference URI="%s" MimeType="application/octet-stream">'
+                b'<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>'
+                b'<ds:DigestValue>%s</ds:DigestValue>'
+                b'</asic:DataObjectReference>\n' % (n.encode(), z1_b64) for n in zn)
+m1 = m1.replace(b"</asic:ASiCManifest>", refs + b"</asic:ASiCManifest>")
+raw_zip("%s/small_entries_2g.asice" % out,
+        [plain(n, m1 if n == "META-INF/ASiCManifest001.xml" else x) for n, x in entries] +
+        [(n, z1, 8, zlib.crc32(MIB0), len(MIB0)) for n in zn])
+expect.append("small_entries_2g TOTAL_FAILED FORMAT_FAILURE limits")
 
 # 100,000 entries
 path = "%s/entries_100k.asice" % out

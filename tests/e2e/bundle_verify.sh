@@ -20,7 +20,9 @@ B=$("$D" seal "$code" --seal STNMT-1 --approver an --approver-passphrase-file "$
 "$D" verify "$B" >/dev/null || fail "the good bundle does not verify"
 check_bundle "$B" "$PKI/root.pem"
 
-# verdict FILE IND SUB [EXIT] [verify options…]
+# verdict FILE IND SUB [EXIT] [verify options…]; with $chk set, the first
+# failed check must be $chk
+chk=
 verdict() {
 	f=$1 ind=$2 sub=$3 want=$4
 	shift 4
@@ -31,18 +33,21 @@ verdict() {
 	[ "$got" = "$want" ] || { cat "$T/v.err" "$T/v.json" >&2; fail "$(basename "$f"): exit $got, expected $want"; }
 	r=$(json_get "$T/v.json" 'd[0]["indication"] + " " + (d[0]["sub_indication"] or "-")')
 	[ "$r" = "$ind $sub" ] || { cat "$T/v.json" >&2; fail "$(basename "$f"): $r, expected $ind $sub"; }
+	[ -z "$chk" ] || [ "$(json_get "$T/v.json" '[c["name"] for c in d[0]["checks"] if c["outcome"] == "FAILED"][0]')" = "$chk" ] ||
+		{ cat "$T/v.json" >&2; fail "$(basename "$f"): the first failed check is not $chk"; }
 }
 
 mkdir "$T/h"
 python3 "$HOSTILE" "$B" "$T/h"
 n=0
-while read -r case ind sub; do
+while read -r case ind sub chk; do
 	want=1
 	[ "$ind" = TOTAL_PASSED ] && want=0
 	[ "$ind" = INDETERMINATE ] && want=2
 	verdict "$T/h/$case.asice" "$ind" "$sub" "$want"
 	n=$((n + 1))
 done < "$T/h/expect.txt"
+chk=
 [ "$n" -ge 25 ] || fail "only $n hostile cases"
 ok "$n hostile bundles: names, mimetype, manifests, digests, truncation, bombs, 100k entries"
 
