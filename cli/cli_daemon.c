@@ -86,12 +86,15 @@ int ds_cli_log_level_parse(const char *s, enum ds_log_level *out)
 			    s ? s : "");
 }
 
-void ds_cli_log_line(void *arg, enum ds_log_level lv, const char *line)
+void ds_cli_log_line(void *arg, enum ds_log_level lv, const char *raw)
 {
-	char when[32] = "";
+	char when[32] = "", line[8192];
 	(void)arg;
 	if (lv > log_max || lv < DS_LOG_ERR)
 		return;
+	/* lines name files from the inbox, sidecars' contents, libraries'
+	 * messages: escaped here, once, whoever wrote them */
+	ds_text_escape(line, sizeof(line), raw);
 	pthread_mutex_lock(&log_mu);
 	if (log_journal) {
 		fprintf(stderr, "<%d>%s\n", (int)lv, line);

@@ -46,6 +46,7 @@ static json_t *page_json(const struct ds_page *p)
 	json_object_set_new(o, "skew", json_real(p->skew));
 	json_object_set_new(o, "binarized", json_boolean(p->binarized));
 	json_object_set_new(o, "blank", json_boolean(p->blank));
+	json_object_set_new(o, "dpi_estimated", json_boolean(p->dpi_estimated));
 	if (p->ocr_error[0])
 		json_object_set_new(o, "ocr_error", json_string(p->ocr_error));
 	return o;

@@ -38,10 +38,12 @@ static void print_text(json_t *o)
 	       json_array_size(covers));
 	json_array_foreach(pages, i, v) {
 		json_t *conf = json_object_get(v, "ocr_confidence");
-		printf("  %4lld  %5lldx%-5lld %4lld dpi  %-7s", json_integer_value(json_object_get(v, "number")),
+		printf("  %4lld  %5lldx%-5lld %4lld dpi%s  %-7s",
+		       json_integer_value(json_object_get(v, "number")),
 		       json_integer_value(json_object_get(v, "width")),
 		       json_integer_value(json_object_get(v, "height")),
 		       json_integer_value(json_object_get(v, "dpi")),
+		       json_is_true(json_object_get(v, "dpi_estimated")) ? "?" : "",
 		       json_string_value(json_object_get(v, "ocr_state")));
 		if (json_is_real(conf))
 			printf("  %s %.1f%%", json_string_value(json_object_get(v, "language")),

@@ -11,6 +11,7 @@
 #include "cli_dossier.h"
 #include "dossier/catalog_daemon.h"
 #include "dossier/error.h"
+#include "dossier/fs.h"
 #include "dossier/inbox.h"
 
 static int run(struct ds_cli *cli, int argc, char **argv);
@@ -25,6 +26,24 @@ const struct ds_cmd ds_cmd_status = {
 static const char options[] =
 	"  --errors N  how many of the last rejected files and failed jobs to show (default 10)\n"
 	"  --json      machine-readable output\n";
+
+/* A name from outside as a JSON string: as it is when it is UTF-8 (JSON
+ * escapes its control characters), else escaped (jansson takes UTF-8 only). */
+static json_t *outside_str(const char *s)
+{
+	char esc[4 * DS_REASON_MAX];
+	json_t *j = json_string(s ? s : "");
+	if (j)
+		return j;
+	return json_string(ds_text_escape(esc, sizeof(esc), s));
+}
+
+/* Prints a name from outside for a person: escaped (a file named with
+ * terminal escape sequences must not repaint the operator's screen). */
+static const char *shown(json_t *v, char *buf, size_t n)
+{
+	return ds_text_escape(buf, n, json_is_string(v) ? json_string_value(v) : "");
+}
 
 static json_t *time_or_null(const ds_home *h, int64_t t)
 {
@@ -103,8 +122,8 @@ static int build(ds_home *h, size_t nerr, json_t **out)
 		}
 		for (size_t i = njobs; i-- > 0 && json_array_size(waiting) < 50;)
 			json_array_append_new(waiting,
-					      json_pack("{s:s, s:s, s:i, s:o}", "kind", jobs[i].kind,
-							"subject", jobs[i].subject, "attempts",
+					      json_pack("{s:s, s:o, s:i, s:o}", "kind", jobs[i].kind,
+							"subject", outside_str(jobs[i].subject), "attempts",
 							jobs[i].attempts, "since",
 							time_or_null(h, jobs[i].created_at)));
 		json_object_set_new(q, "waiting", waiting);
@@ -118,18 +137,19 @@ static int build(ds_home *h, size_t nerr, json_t **out)
 			goto done;
 		for (size_t i = 0; i < nw; i++)
 			json_array_append_new(workers,
-					      json_pack("{s:s, s:I, s:s, s:s, s:o}", "name", w[i].name,
+					      json_pack("{s:s, s:I, s:s, s:o, s:o}", "name", w[i].name,
 							"pid", (json_int_t)w[i].pid, "state", w[i].state, "job",
-							w[i].job, "since", time_or_null(h, w[i].since)));
+							outside_str(w[i].job), "since", time_or_null(h, w[i].since)));
 	}
 	json_object_set_new(o, "workers", workers);
 	workers = NULL;
 	if ((err = ds_catalog_inbox_list(h->catalog, DS_INBOX_STATE_REJECTED, nerr, &rows, &nrows)) < 0)
 		goto done;
 	for (size_t i = 0; i < nrows; i++)
-		json_array_append_new(errors, json_pack("{s:s, s:s, s:s, s:s, s:o}", "what", "file",
-							"name", rows[i].name, "reason", rows[i].reason,
-							"moved_to", rows[i].dest, "at",
+		json_array_append_new(errors, json_pack("{s:s, s:o, s:o, s:o, s:o}", "what", "file",
+							"name", outside_str(rows[i].name), "reason",
+							outside_str(rows[i].reason), "moved_to",
+							outside_str(rows[i].dest), "at",
 							time_or_null(h, rows[i].at)));
 	if ((err = ds_catalog_job_list(h->catalog, DS_JOB_OCR, DS_JOB_FAILED, nerr, &jobs, &njobs)) < 0)
 		goto done;
@@ -158,6 +178,7 @@ done:
 static void print_text(json_t *o)
 {
 	json_t *q = json_object_get(o, "queue"), *ib = json_object_get(o, "inbox"), *v;
+	char a[4 * DS_REASON_MAX], b[4 * DS_REASON_MAX];
 	size_t i;
 
 	if (json_is_true(json_object_get(o, "running")))
@@ -165,7 +186,7 @@ static void print_text(json_t *o)
 		       (long long)json_integer_value(json_object_get(o, "pid")));
 	else
 		printf("dossierd:  not running\n");
-	printf("inbox:     %s\n", json_string_value(json_object_get(ib, "folder")));
+	printf("inbox:     %s\n", shown(json_object_get(ib, "folder"), a, sizeof(a)));
 	printf("           %lld waiting, %lld ingested, %lld rejected so far\n",
 	       (long long)json_integer_value(json_object_get(ib, "waiting")),
 	       (long long)json_integer_value(json_object_get(ib, "ingested")),
@@ -184,21 +205,21 @@ static void print_text(json_t *o)
 	json_array_foreach(json_object_get(q, "waiting"), i, v)
 		printf("  queued   %-6s %s (attempts %lld)\n",
 		       json_string_value(json_object_get(v, "kind")),
-		       json_string_value(json_object_get(v, "subject")),
+		       shown(json_object_get(v, "subject"), a, sizeof(a)),
 		       (long long)json_integer_value(json_object_get(v, "attempts")));
 	if (json_array_size(json_object_get(o, "workers")))
 		printf("workers:\n");
 	json_array_foreach(json_object_get(o, "workers"), i, v)
 		printf("  %-8s %-10s %s\n", json_string_value(json_object_get(v, "name")),
 		       json_string_value(json_object_get(v, "state")),
-		       json_string_value(json_object_get(v, "job")));
+		       shown(json_object_get(v, "job"), a, sizeof(a)));
 	if (json_array_size(json_object_get(o, "last_errors")))
 		printf("last errors:\n");
 	json_array_foreach(json_object_get(o, "last_errors"), i, v) {
 		json_t *at = json_object_get(v, "at");
 		printf("  %s  %s: %s\n", json_is_string(at) ? json_string_value(at) : "",
-		       json_string_value(json_object_get(v, "name")),
-		       json_string_value(json_object_get(v, "reason")));
+		       shown(json_object_get(v, "name"), a, sizeof(a)),
+		       shown(json_object_get(v, "reason"), b, sizeof(b)));
 	}
 }
 

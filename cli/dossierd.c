@@ -71,12 +71,13 @@ struct settings {
 	int poll;              /* watch = poll */
 	long poll_ms;          /* polling: how often the folder is listed */
 	long rescan_ms;        /* inotify: a listing now and then anyway */
-	long settle_ms;        /* a file unchanged this long is complete */
+	long settle_ms;        /* a file closed and unchanged this long is complete */
 	int remove_done;       /* after = remove */
 	int ocr;
 	long jobs;
 	long ingest_threads;   /* files ingested side by side */
 	long max_attempts;
+	long max_interruptions; /* deaths of the daemon while ingesting one file */
 	enum ds_log_level level;
 };
 
@@ -102,8 +103,11 @@ static int load_settings(ds_home *h, struct settings *s, int force_poll, long jo
 		return ds_error_set(DS_EINVALID, "[daemon] after_ingest = %s: use move or remove", v);
 	long poll_s = 0, jobs = 0;
 	if ((err = ds_config_get_int(h->config, "daemon", "poll_seconds", 0, 0, 86400, &poll_s)) < 0 ||
-	    (err = ds_config_get_int(h->config, "daemon", "settle_ms", 2000, 0, 3600000,
-				     &s->settle_ms)) < 0 ||
+	    (err = ds_config_get_int(h->config, "daemon", "settle_ms", DS_INBOX_SETTLE_MS_DEFAULT,
+				     0, 3600000, &s->settle_ms)) < 0 ||
+	    (err = ds_config_get_int(h->config, "daemon", "max_interruptions",
+				     DS_INBOX_INTERRUPTED_DEFAULT, 1, 1000000,
+				     &s->max_interruptions)) < 0 ||
 	    (err = ds_config_get_int(h->config, "ocr", "jobs", 0, 0, 64, &jobs)) < 0 ||
 	    (err = ds_config_get_int(h->config, "daemon", "max_attempts", DS_INBOX_ATTEMPTS_DEFAULT,
 				     1, 1000000, &s->max_attempts)) < 0 ||
@@ -152,9 +156,13 @@ struct watcher {
 	int ifd, wd;
 	struct seen *seen;
 	size_t nseen, capseen;
-	int unsettled; /* files waiting to settle after the last listing */
+	int unsettled; /* files (and lone sidecars) waiting to settle after the last listing */
 	int64_t last_list_ms;
 };
+
+/* An ingest found its file open for writing again (DS_INBOX_BUSY, in any
+ * ingest thread): the watcher forgets what it queued and settles it anew. */
+static int requeue_busy;
 
 static int64_t mono_ms(void)
 {
@@ -242,11 +250,18 @@ static int list_folder(struct watcher *w)
 		}
 		if (s->queued)
 			continue;
+		/* complete: unchanged for settle_ms (at first sight: its mtime
+		 * that old), and no writer on this machine holds it open */
 		int64_t age_ms = (wall - e[i].mtime_ns) / 1000000;
 		if ((first && age_ms >= w->s->settle_ms) || (!first && now - s->changed_ms >= w->s->settle_ms) ||
 		    w->s->settle_ms == 0) {
-			if (enqueue(w, s->name, "listing") == 0)
+			if (ds_inbox_writing(w->ib, s->name) == 1) {
+				s->changed_ms = now;
+				w->unsettled++;
+				ds_cli_log(DS_LOG_DEBUG, "%s: still open for writing", s->name);
+			} else if (enqueue(w, s->name, "settled") == 0) {
 				s->queued = 1;
+			}
 		} else {
 			w->unsettled++;
 		}
@@ -256,6 +271,14 @@ static int list_folder(struct watcher *w)
 		ds_catalog_rollback(w->cat);
 		for (size_t i = 0; i < w->nseen; i++)
 			w->seen[i].queued = 0; /* the next listing tries again */
+	}
+	/* sidecars whose scan never came: rejected once settle_ms has passed,
+	 * waited for until then */
+	{
+		size_t waiting = 0;
+		if (ds_inbox_sidecars(w->ib, wall, &waiting, NULL) < 0)
+			ds_cli_log(DS_LOG_ERR, "sidecars: %s", ds_error_last());
+		w->unsettled += (int)waiting;
 	}
 	/* forget files that left */
 	for (size_t i = 0; i < w->nseen;) {
@@ -337,7 +360,16 @@ static void read_events(struct watcher *w)
 				s->changed_ms = mono_ms();
 				s->present = 1;
 			}
-			if (enqueue(w, ev->name, ev->mask & IN_MOVED_TO ? "moved in" : "written") == 0 && s)
+			/* a close is not the end: a writer may open it again (network
+			 * scanners write in sessions); it is taken once it has stayed
+			 * closed and unchanged for settle_ms (the next listings) */
+			if (w->s->settle_ms > 0 || !s || ds_inbox_writing(w->ib, ev->name) == 1) {
+				if (s)
+					s->queued = 0;
+				w->unsettled++;
+				continue;
+			}
+			if (enqueue(w, ev->name, ev->mask & IN_MOVED_TO ? "moved in" : "written") == 0)
 				s->queued = 1;
 		}
 		if (tx && ds_catalog_commit(w->cat) < 0) {
@@ -416,6 +448,8 @@ static void inbox_opts(struct daemon *d, struct ds_inbox_opts *out)
 		.dir = d->s.inbox,
 		.remove_done = d->s.remove_done,
 		.max_attempts = (int)d->s.max_attempts,
+		.max_interrupted = (int)d->s.max_interruptions,
+		.settle_ms = d->s.settle_ms,
 		.queue_ocr = d->s.ocr,
 		.actor = ds_config_get(d->h->config, "daemon", "actor", "dossierd"),
 		.agency_id = ds_config_agency_id(d->h->config),
@@ -514,6 +548,8 @@ static void count_outcome(struct daemon *d, const struct ds_inbox_outcome *o)
 	else if (o->result == DS_INBOX_RETRY)
 		d->retried++;
 	pthread_mutex_unlock(&ingest_mu);
+	if (o->result == DS_INBOX_BUSY)
+		__atomic_store_n(&requeue_busy, 1, __ATOMIC_RELAXED);
 	if (o->result == DS_INBOX_INGESTED)
 		dossierd_ocr_wake(d->ocr);
 }
@@ -768,6 +804,15 @@ static int run(struct daemon *d)
 		}
 		if (np == 2 && (pf[1].revents & POLLIN))
 			read_events(&d->w);
+		if (__atomic_exchange_n(&requeue_busy, 0, __ATOMIC_RELAXED)) {
+			/* a file queued was found open for writing: settle all anew */
+			for (size_t i = 0; i < d->w.nseen; i++) {
+				d->w.seen[i].queued = 0;
+				d->w.seen[i].changed_ms = mono_ms();
+			}
+			d->w.unsettled++;
+			next_list = 0;
+		}
 		if (mono_ms() >= next_list) {
 			if (!d->once && d->w.ifd < 0 && !d->s.poll)
 				watch_open(&d->w); /* the inbox may be back */
@@ -872,6 +917,9 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* the inbox asks for a read lease to learn whether a local writer holds
+	 * a file open; a lease broken meanwhile is signalled with SIGIO */
+	signal(SIGIO, SIG_IGN);
 
 	if ((rc = ds_cli_open_home(&d.cli, &d.h)) < 0) {
 		ds_cli_log(DS_LOG_ERR, "%s", ds_error_last());

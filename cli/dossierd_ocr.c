@@ -15,6 +15,7 @@
 #include "dossier/catalog_daemon.h"
 #include "dossier/error.h"
 #include "dossier/fs.h"
+#include "dossier/inbox.h"
 
 #include "cli_ocr.h"
 #include "dossier/ocr.h"
@@ -62,6 +63,20 @@ static void run_jobs(struct dossierd_ocr *o, ds_home *h, int jobs)
 		if (err < 0) {
 			ds_cli_log(DS_LOG_ERR, "OCR queue: %s", ds_error_last());
 			break;
+		}
+		/* a dossier whose OCR killed the daemon (a crash, or killed for
+		 * taking too long) max_interruptions times is given up */
+		long max_int = DS_INBOX_INTERRUPTED_DEFAULT;
+		ds_config_get_int(h->config, "daemon", "max_interruptions",
+				  DS_INBOX_INTERRUPTED_DEFAULT, 1, 1000000, &max_int);
+		if (job.interrupted >= max_int) {
+			char why[DS_REASON_MAX];
+			snprintf(why, sizeof(why), "the daemon died %d times during its OCR (a crash, "
+				 "or killed for taking too long); run dossier ocr to try again",
+				 job.interrupted);
+			ds_cli_log(DS_LOG_ERR, "%s: OCR given up: %s", job.subject, why);
+			ds_catalog_job_finish(h->catalog, job.id, DS_JOB_FAILED, why);
+			continue;
 		}
 		const char *codes[1] = { job.subject };
 		struct ds_ocr_run_stats st;

@@ -88,6 +88,7 @@ static const char *const migrations[] = {
 	ds_catalog__schema_seallog,
 	ds_catalog__schema_archive,
 	ds_catalog__schema_daemon,
+	ds_catalog__schema_daemon2,
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -858,8 +859,8 @@ int ds_catalog_page_add(ds_catalog *c, const char *code, const struct ds_page *p
 	st = NULL;
 	if ((err = ds_catalog__prepare(c, &st,
 				       "INSERT INTO pages(dossier, kind, number, sha256, file, "
-				       "file_page, width, height, dpi, bits, ocr_state) "
-				       "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) < 0)
+				       "file_page, width, height, dpi, bits, ocr_state, dpi_estimated) "
+				       "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) < 0)
 		goto done;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
@@ -876,6 +877,7 @@ int ds_catalog_page_add(ds_catalog *c, const char *code, const struct ds_page *p
 	sqlite3_bind_int(st, 10, p->bits);
 	sqlite3_bind_text(st, 11, strcmp(kind, DS_PAGE_KIND_COVER) == 0 ? "skipped" : "pending", -1,
 			  SQLITE_STATIC);
+	sqlite3_bind_int(st, 12, p->dpi_estimated ? 1 : 0);
 	if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
 		err = ds_catalog__err(c, rc, "adding a page");
 		goto done;
@@ -911,6 +913,7 @@ static void fill_page(sqlite3_stmt *st, void *ptr)
 	p->skew = sqlite3_column_double(st, 18);
 	p->binarized = sqlite3_column_int(st, 19);
 	p->blank = sqlite3_column_int(st, 20);
+	p->dpi_estimated = sqlite3_column_int(st, 21);
 }
 
 int ds_catalog_page_list(ds_catalog *c, const char *code, const char *kind, struct ds_page **out,
@@ -925,7 +928,7 @@ int ds_catalog_page_list(ds_catalog *c, const char *code, const char *kind, stru
 		     c, &st,
 		     "SELECT id, kind, number, sha256, file, file_page, width, height, dpi, bits, "
 		     "ocr_state, ocr_error, clean_sha256, text_sha256, hocr_sha256, language, "
-		     "ocr_confidence, rotation, skew, binarized, blank FROM pages "
+		     "ocr_confidence, rotation, skew, binarized, blank, dpi_estimated FROM pages "
 		     "WHERE dossier = ?1 AND (?2 IS NULL OR kind = ?2) ORDER BY kind DESC, number")) < 0)
 		return err;
 	sqlite3_bind_int64(st, 1, id);

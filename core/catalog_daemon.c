@@ -49,9 +49,17 @@ const char ds_catalog__schema_daemon[] =
 	"  heartbeat INTEGER NOT NULL\n"
 	");\n";
 
+/* Migration v7: how often a job was found running at a start (its process
+ * died holding it: a crash, a kill, a time-out), so that a file that kills
+ * the daemon is given up after a few starts instead of killing it forever;
+ * and whether a page's resolution was estimated from its paper size. */
+const char ds_catalog__schema_daemon2[] =
+	"ALTER TABLE daemon_jobs ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0;\n"
+	"ALTER TABLE pages ADD COLUMN dpi_estimated INTEGER NOT NULL DEFAULT 0;\n";
+
 /* ---- jobs ---- */
 
-#define JOB_COLUMNS "id, kind, subject, state, attempts, error, created_at, updated_at"
+#define JOB_COLUMNS "id, kind, subject, state, attempts, error, created_at, updated_at, interrupted"
 
 static void fill_job(sqlite3_stmt *st, struct ds_job *j)
 {
@@ -64,6 +72,7 @@ static void fill_job(sqlite3_stmt *st, struct ds_job *j)
 	ds_catalog__copy(j->error, sizeof(j->error), sqlite3_column_text(st, 5));
 	j->created_at = sqlite3_column_int64(st, 6);
 	j->updated_at = sqlite3_column_int64(st, 7);
+	j->interrupted = sqlite3_column_int(st, 8);
 }
 
 static int check_subject(const char *kind, const char *subject)
@@ -243,7 +252,8 @@ int ds_catalog_jobs_recover(ds_catalog *c, const char *kind, size_t *n)
 	int err, rc;
 
 	if ((err = ds_catalog__prepare(c, &st,
-				       "UPDATE daemon_jobs SET state = 'queued', updated_at = ?1 "
+				       "UPDATE daemon_jobs SET state = 'queued', updated_at = ?1, "
+				       "interrupted = interrupted + 1 "
 				       "WHERE state = 'running' AND (?2 IS NULL OR kind = ?2)")) < 0)
 		return err;
 	sqlite3_bind_int64(st, 1, ds_now());

@@ -46,5 +46,6 @@ extern const char ds_catalog__schema_signer[];  /* v3: seals, approvers, attempt
 extern const char ds_catalog__schema_seallog[]; /* v4: seal log leaves, checkpoints */
 extern const char ds_catalog__schema_archive[]; /* v5: bundles, results, reuse */
 extern const char ds_catalog__schema_daemon[];  /* v6: inbox files, job queue */
+extern const char ds_catalog__schema_daemon2[]; /* v7: jobs interrupted, estimated dpi */
 
 #endif

@@ -420,3 +420,84 @@ int ds_text_valid(const char *s, size_t len)
 	}
 	return 1;
 }
+
+/* The length of the well-formed UTF-8 sequence at p (1 to 4) and its code
+ * point, or 0 when p[0] does not start one. */
+static size_t utf8_seq(const unsigned char *p, size_t avail, unsigned *cp_out)
+{
+	unsigned c = p[0], cp;
+	size_t n;
+
+	if (c < 0x80) {
+		*cp_out = c;
+		return 1;
+	}
+	if ((c & 0xe0) == 0xc0)
+		n = 1, cp = c & 0x1f;
+	else if ((c & 0xf0) == 0xe0)
+		n = 2, cp = c & 0x0f;
+	else if ((c & 0xf8) == 0xf0)
+		n = 3, cp = c & 0x07;
+	else
+		return 0;
+	if (avail <= n)
+		return 0;
+	for (size_t i = 1; i <= n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	*cp_out = cp;
+	return n + 1;
+}
+
+static int escaped_cp(unsigned cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || (cp >= 0x200b && cp <= 0x200f) ||
+	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff;
+}
+
+char *ds_text_escape(char *out, size_t n, const char *in)
+{
+	const unsigned char *p = (const unsigned char *)(in ? in : "");
+	size_t o = 0, avail = strlen((const char *)p);
+
+	if (n == 0)
+		return out;
+	while (*p) {
+		char tmp[16];
+		const char *piece = tmp;
+		size_t plen;
+		unsigned cp = 0;
+		size_t k = utf8_seq(p, avail, &cp);
+		if (k == 0 || cp < 0x20 || cp == 0x7f) {
+			static const char hex[] = "0123456789abcdef";
+			tmp[0] = '\\';
+			tmp[1] = 'x';
+			tmp[2] = hex[*p >> 4];
+			tmp[3] = hex[*p & 15];
+			plen = 4;
+			k = 1;
+		} else if (cp == '\\') {
+			piece = "\\\\";
+			plen = 2;
+		} else if (escaped_cp(cp)) {
+			int w = snprintf(tmp, sizeof tmp, "\\u{%04x}", cp);
+			plen = w > 0 ? (size_t)w : 0;
+		} else {
+			piece = (const char *)p;
+			plen = k;
+		}
+		if (plen >= n - o)
+			break;
+		memcpy(out + o, piece, plen);
+		o += plen;
+		p += k;
+		avail -= k;
+	}
+	out[o] = 0;
+	return out;
+}

@@ -26,7 +26,14 @@ struct ds_ocr__prepared {
 	double skew;       /* degrees corrected */
 	int binarized;
 	int osd_used;      /* Leptonica was undecided and OSD was asked */
+	double scale;      /* 1, or the factor the page was downsampled by (a page
+	                    * over DS_OCR_PIXELS_MAX): its resolution is scaled too */
 };
+
+/* Pages larger than this are downsampled before cleaning and recognition,
+ * so that one OCR worker stays within about 200 MB whatever the page: A4 at
+ * 600 dpi (34.8 Mpx) is read as it is. */
+#define DS_OCR_PIXELS_MAX ((double)36e6)
 
 /* Blank test, orientation (Leptonica, then OSD through `e` when undecided)
  * and deskew of a decoded page. `in` is not modified. */

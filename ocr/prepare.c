@@ -2,6 +2,7 @@
  * (Sauvola binarisation, deskew, Leptonica's fast orientation test, blank
  * detection), then Tesseract OSD only when Leptonica is undecided. The
  * original Pix is never modified. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,14 +15,50 @@
 /* Skews below this many degrees are left to Tesseract. */
 #define SKEW_MIN_DEG 1.0
 
+/* A page over DS_OCR_PIXELS_MAX, scaled down to it (1-bit pages through
+ * grey, so that the strokes survive; the cleanup binarises them again).
+ * *out is NULL when the page is small enough. */
+static int downsample(PIX *in, PIX **out, double *scale)
+{
+	double px = (double)pixGetWidth(in) * (double)pixGetHeight(in);
+	l_int32 xres = 0, yres = 0;
+	PIX *g = NULL;
+
+	*out = NULL;
+	*scale = 1.0;
+	if (px <= DS_OCR_PIXELS_MAX)
+		return 0;
+	float f = (float)sqrt(DS_OCR_PIXELS_MAX / px);
+	pixGetResolution(in, &xres, &yres);
+	if (pixGetDepth(in) == 1)
+		g = pixScaleToGray(in, f);
+	else if (pixGetColormap(in) == NULL && (pixGetDepth(in) == 8 || pixGetDepth(in) == 32))
+		g = pixScale(in, f, f);
+	else {
+		PIX *t = pixConvertTo8(in, 0);
+		g = t ? pixScale(t, f, f) : NULL;
+		pixDestroy(&t);
+	}
+	if (!g)
+		return ds_error_set(DS_ENOMEM, "out of memory scaling a page of %.0f pixels", px);
+	pixSetResolution(g, (l_int32)lround(xres * f), (l_int32)lround(yres * f));
+	*out = g;
+	*scale = f;
+	return 0;
+}
+
 int ds_ocr__prepare(ds_ocr_engine *e, struct Pix *in, struct ds_ocr__prepared *out)
 {
 	struct ds_clean_opts o;
 	struct ds_clean_result r;
-	PIX *clean = NULL, *turned = NULL;
+	PIX *clean = NULL, *turned = NULL, *small = NULL;
 	int err, rot = 0;
 
 	memset(out, 0, sizeof *out);
+	if ((err = downsample(in, &small, &out->scale)) < 0)
+		goto done;
+	if (small)
+		in = small;
 	ds_clean_opts_default(&o);
 	/* Tesseract copes with a skew under a degree itself, and the
 	 * rotation's resampling costs more than it gains (eurotext.tif, 0.8°:
@@ -69,5 +106,6 @@ int ds_ocr__prepare(ds_ocr_engine *e, struct Pix *in, struct ds_ocr__prepared *o
 done:
 	pixDestroy(&clean);
 	pixDestroy(&turned);
+	pixDestroy(&small);
 	return err;
 }

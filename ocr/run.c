@@ -8,6 +8,7 @@
  * searchable PDF and the folder goes. So a run that was interrupted
  * resumes without recognising its finished pages again. */
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,7 +188,10 @@ static int process(struct run *r, ds_ocr_engine *e, struct job *j,
 		}
 		goto done;
 	}
-	err = ds_ocr_engine_recognize(e, prep->pix, j->page.dpi, j->page.number, res);
+	/* a page downsampled for OCR has its resolution scaled with it */
+	int dpi = prep->scale > 0 && prep->scale < 1 ? (int)lround(j->page.dpi * prep->scale)
+						       : j->page.dpi;
+	err = ds_ocr_engine_recognize(e, prep->pix, dpi, j->page.number, res);
 	*recognised = ds_ocr__engine_last(e) != NULL;
 done:
 	free(buf);

@@ -215,7 +215,7 @@ int ds_scanner__mem_decode(const unsigned char *buf, size_t len, int is_png, con
 	                 : ds_scanner__jpeg_header(mem_read, &src, len, name, &info, &orientation);
 	if (err < 0)
 		return err;
-	if ((err = ds_scanner__check_dims(name, 0, info.width, info.height, lim)) < 0)
+	if ((err = ds_scanner__check_dims(name, 0, info.width, info.height, info.bits, lim)) < 0)
 		return err;
 	return ds_scanner__codec_decode(buf, len, is_png, name, &info, orientation, lim, out);
 }

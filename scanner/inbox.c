@@ -64,20 +64,6 @@ static void say(ds_inbox *ib, enum ds_log_level lv, const char *fmt, ...)
 	ib->o.log(ib->o.log_arg, lv, line);
 }
 
-/* A name fit for a log line: control bytes and non-ASCII bytes of a name
- * that is not UTF-8 become '?'. */
-static void printable(char *out, size_t n, const char *name)
-{
-	int utf8 = ds_text_valid(name, strlen(name));
-	size_t i = 0;
-
-	for (; *name && i + 1 < n; name++) {
-		unsigned char ch = (unsigned char)*name;
-		out[i++] = (ch < 0x20 || ch == 0x7f || (!utf8 && ch >= 0x80)) ? '?' : (char)ch;
-	}
-	out[i] = 0;
-}
-
 static int ends_with(const char *s, const char *suffix)
 {
 	size_t a = strlen(s), b = strlen(suffix);
@@ -114,6 +100,8 @@ int ds_inbox_new(ds_inbox **out, ds_catalog *c, ds_store *s, const struct ds_inb
 		ib->o.actor = "dossierd";
 	if (ib->o.max_attempts <= 0)
 		ib->o.max_attempts = DS_INBOX_ATTEMPTS_DEFAULT;
+	if (ib->o.max_interrupted <= 0)
+		ib->o.max_interrupted = DS_INBOX_INTERRUPTED_DEFAULT;
 	if ((err = ds_fmt(ib->dir, sizeof(ib->dir), "%s", opts->dir)) < 0 ||
 	    (err = ds_path_join(ib->done, sizeof(ib->done), ib->dir, "done")) < 0 ||
 	    (err = ds_path_join(ib->rejected, sizeof(ib->rejected), ib->dir, "rejected")) < 0)
@@ -300,31 +288,25 @@ static int finalize(ds_inbox *ib, const struct ds_inbox_file *f, int verify, int
 {
 	const int rejected = strcmp(f->state, DS_INBOX_STATE_REJECTED) == 0;
 	const char *sub = rejected ? ib->rejected : ib->done;
-	char src[DS_PATH_MAX], dst[DS_PATH_MAX], pname[DS_INBOX_NAME_MAX];
+	char src[DS_PATH_MAX], dst[DS_PATH_MAX];
 	struct stat st;
 	int err;
 
-	printable(pname, sizeof(pname), f->name);
 	if ((err = ds_path_join(src, sizeof(src), ib->dir, f->name)) < 0)
 		return err;
 	if (rejected) {
-		char txt[DS_PATH_MAX], body[DS_REASON_MAX + 512];
+		/* read with cat by the operator: the name and the reason escaped */
+		char txt[DS_PATH_MAX], body[5 * DS_REASON_MAX + 8];
+		char ename[4 * DS_INBOX_NAME_MAX], ereason[4 * DS_REASON_MAX];
+		ds_text_escape(ename, sizeof(ename), f->name);
+		ds_text_escape(ereason, sizeof(ereason), f->reason);
 		if ((err = ds_fmt(txt, sizeof(txt), "%s/%s.error.txt", sub, f->dest)) < 0 ||
-		    (err = ds_fmt(body, sizeof(body), "%s: %s\n", pname, f->reason)) < 0 ||
+		    (err = ds_fmt(body, sizeof(body), "%s: %s\n", ename, ereason)) < 0 ||
 		    (err = ds_file_write_atomic(txt, body, strlen(body), 0640)) < 0)
 			return err;
 	}
-	if (lstat(src, &st) == 0 && (!verify || same_file(src, f))) {
-		if (!rejected && !f->dest[0]) {
-			if (unlink(src) != 0)
-				return ds_error_set_errno(DS_EIO, errno, "cannot remove %s", src);
-		} else {
-			if ((err = ds_path_join(dst, sizeof(dst), sub, f->dest)) < 0 ||
-			    (err = move_noreplace(src, dst)) < 0)
-				return err;
-		}
-		crash_point("daemon_kill_after_move");
-	}
+	/* the sidecar first: a sidecar is never seen in the inbox without its
+	 * scan once the scan is taken (see ds_inbox_sidecars) */
 	if (f->sidecar[0]) {
 		char ssrc[DS_PATH_MAX], sdst[DS_PATH_MAX];
 		if ((err = ds_path_join(ssrc, sizeof(ssrc), ib->dir, f->sidecar)) < 0)
@@ -338,6 +320,17 @@ static int finalize(ds_inbox *ib, const struct ds_inbox_file *f, int verify, int
 				return err;
 			}
 		}
+	}
+	if (lstat(src, &st) == 0 && (!verify || same_file(src, f))) {
+		if (!rejected && !f->dest[0]) {
+			if (unlink(src) != 0)
+				return ds_error_set_errno(DS_EIO, errno, "cannot remove %s", src);
+		} else {
+			if ((err = ds_path_join(dst, sizeof(dst), sub, f->dest)) < 0 ||
+			    (err = move_noreplace(src, dst)) < 0)
+				return err;
+		}
+		crash_point("daemon_kill_after_move");
 	}
 	if (defer) {
 		if (ib->nmoved == ib->capmoved) {
@@ -369,16 +362,14 @@ int ds_inbox_finish_pending(ds_inbox *ib)
 	if ((err = ds_catalog_inbox_pending(ib->c, &rows, &n)) < 0)
 		return err;
 	for (size_t i = 0; i < n; i++) {
-		char pname[DS_INBOX_NAME_MAX];
-		printable(pname, sizeof(pname), rows[i].name);
 		if ((err = finalize(ib, &rows[i], 1, 0)) < 0) {
-			say(ib, DS_LOG_ERR, "%s: still in the inbox although %s: %s", pname,
+			say(ib, DS_LOG_ERR, "%s: still in the inbox although %s: %s", rows[i].name,
 			    rows[i].state, ds_error_last());
 			if (!first)
 				first = err;
 			continue;
 		}
-		say(ib, DS_LOG_NOTICE, "%s: finished moving it out of the inbox (%s)", pname,
+		say(ib, DS_LOG_NOTICE, "%s: finished moving it out of the inbox (%s)", rows[i].name,
 		    rows[i].state);
 	}
 	free(rows);
@@ -396,6 +387,183 @@ int ds_inbox_recover(ds_inbox *ib)
 		say(ib, DS_LOG_NOTICE, "resuming %zu ingest job%s interrupted by a stop", n,
 		    n == 1 ? "" : "s");
 	return ds_inbox_finish_pending(ib);
+}
+
+/* ---- files still being written ---- */
+
+/* Whether a process on this machine holds the file open for writing:
+ * 1 yes, 0 no, -1 cannot tell. A read lease is refused (EAGAIN) while
+ * anyone has the file open for writing; it needs the file's owner (or
+ * CAP_LEASE) and a local file system, and its break is signalled with
+ * SIGIO, so it is tried only when SIGIO is not left to kill the process
+ * (dossierd ignores it). Otherwise /proc/PID/fdinfo tells, for the
+ * processes whose descriptors we may look at. */
+static int writer_open(int fd, const struct stat *st)
+{
+	struct sigaction sa;
+	DIR *proc = NULL;
+	struct dirent *pe;
+	int found = 0;
+
+	if (sigaction(SIGIO, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN) {
+		if (fcntl(fd, F_SETLEASE, F_RDLCK) == 0) {
+			fcntl(fd, F_SETLEASE, F_UNLCK);
+			return 0;
+		}
+		if (errno == EAGAIN)
+			return 1;
+	}
+	if (!(proc = opendir("/proc")))
+		return -1;
+	while (!found && (pe = readdir(proc))) {
+		char dpath[64], lpath[96], ipath[96], buf[256];
+		DIR *fds;
+		struct dirent *fe;
+		if (pe->d_name[0] < '1' || pe->d_name[0] > '9')
+			continue;
+		if (ds_fmt(dpath, sizeof(dpath), "/proc/%s/fd", pe->d_name) < 0 || !(fds = opendir(dpath)))
+			continue;
+		while (!found && (fe = readdir(fds))) {
+			struct stat ls;
+			ssize_t k;
+			int ifd;
+			if (fe->d_name[0] < '0' || fe->d_name[0] > '9')
+				continue;
+			if (ds_fmt(lpath, sizeof(lpath), "%s/%s", dpath, fe->d_name) < 0 ||
+			    stat(lpath, &ls) != 0 || ls.st_dev != st->st_dev || ls.st_ino != st->st_ino)
+				continue;
+			if (ds_fmt(ipath, sizeof(ipath), "/proc/%s/fdinfo/%s", pe->d_name, fe->d_name) < 0 ||
+			    (ifd = open(ipath, O_RDONLY | O_CLOEXEC)) < 0)
+				continue;
+			k = read(ifd, buf, sizeof(buf) - 1);
+			close(ifd);
+			if (k <= 0)
+				continue;
+			buf[k] = 0;
+			const char *fl = strstr(buf, "flags:");
+			if (fl) {
+				unsigned long flags = strtoul(fl + 6, NULL, 8);
+				if ((flags & O_ACCMODE) != O_RDONLY)
+					found = 1;
+			}
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+	return found;
+}
+
+int ds_inbox_writing(ds_inbox *ib, const char *name)
+{
+	char path[DS_PATH_MAX];
+	struct stat st;
+	int fd, r;
+
+	if (ds_path_join(path, sizeof(path), ib->dir, name) < 0)
+		return -1;
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)) < 0)
+		return -1;
+	r = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? writer_open(fd, &st) : -1;
+	close(fd);
+	return r;
+}
+
+/* ---- sidecars without a scan ---- */
+
+/* Whether `entry` may be the scan a sidecar for `base` (its name without
+ * .json) came with: named `base`, or `base.ANYTHING` (scan.tif, and
+ * scan.tif.part while it is on its way). */
+static int scan_of(const char *entry, const char *base)
+{
+	size_t bl = strlen(base);
+	if (ends_with(entry, ".json"))
+		return 0;
+	return strncmp(entry, base, bl) == 0 && (entry[bl] == 0 || entry[bl] == '.');
+}
+
+int ds_inbox_sidecars(ds_inbox *ib, int64_t now_ns, size_t *waiting, size_t *rejected)
+{
+	DIR *d = NULL;
+	struct dirent *e;
+	char (*names)[DS_INBOX_NAME_MAX] = NULL;
+	size_t n = 0, cap = 0;
+	int err = 0;
+
+	*waiting = 0;
+	if (rejected)
+		*rejected = 0;
+	if (!(d = opendir(ib->dir)))
+		return ds_error_set_errno(DS_EIO, errno, "%s: cannot read the inbox", ib->dir);
+	while ((errno = 0, e = readdir(d))) {
+		if (e->d_name[0] == '.' || strlen(e->d_name) >= DS_INBOX_NAME_MAX)
+			continue;
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			char(*nn)[DS_INBOX_NAME_MAX] = realloc(names, nc * sizeof(*nn));
+			if (!nn) {
+				err = ds_error_set(DS_ENOMEM, "out of memory listing the inbox");
+				goto done;
+			}
+			names = nn;
+			cap = nc;
+		}
+		memcpy(names[n++], e->d_name, strlen(e->d_name) + 1);
+	}
+	for (size_t i = 0; i < n; i++) {
+		char base[DS_INBOX_NAME_MAX], path[DS_PATH_MAX];
+		struct stat st;
+		size_t bl = strlen(names[i]);
+		int has = 0;
+		if (bl <= 5 || !ends_with(names[i], ".json"))
+			continue;
+		memcpy(base, names[i], bl - 5);
+		base[bl - 5] = 0;
+		for (size_t k = 0; k < n && !has; k++)
+			has = scan_of(names[k], base);
+		if (has)
+			continue;
+		if (ds_path_join(path, sizeof(path), ib->dir, names[i]) < 0 ||
+		    fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) != 0 || S_ISDIR(st.st_mode))
+			continue;
+		int64_t age_ms = (now_ns - ((int64_t)st.st_mtim.tv_sec * 1000000000 +
+					    st.st_mtim.tv_nsec)) / 1000000;
+		if (age_ms < ib->o.settle_ms) {
+			(*waiting)++;
+			continue;
+		}
+		/* alone for longer than a scan takes to settle: it would route the
+		 * next scan of that name, whoever's it is */
+		struct ds_inbox_file f;
+		memset(&f, 0, sizeof(f));
+		memcpy(f.name, names[i], bl + 1);
+		memcpy(f.state, DS_INBOX_STATE_REJECTED, sizeof(DS_INBOX_STATE_REJECTED));
+		f.size = st.st_size;
+		f.at = ds_now();
+		if ((err = ds_fmt(f.reason, sizeof(f.reason),
+				  "a sidecar without its scan: no %s nor %s.* came within %lld ms",
+				  base, base, (long long)ib->o.settle_ms)) < 0 ||
+		    (err = unique_dest(ib->rejected, f.name, f.dest, sizeof(f.dest))) < 0)
+			goto done;
+		if ((err = ds_catalog_begin(ib->c)) < 0)
+			goto done;
+		if ((err = ds_catalog_inbox_add(ib->c, &f, &f.id)) < 0) {
+			ds_catalog_rollback(ib->c);
+			goto done;
+		}
+		if ((err = ds_catalog_commit(ib->c)) < 0)
+			goto done;
+		say(ib, DS_LOG_WARNING, "%s: rejected: %s", f.name, f.reason);
+		if (rejected)
+			(*rejected)++;
+		if (finalize(ib, &f, 0, 1) < 0) {
+			say(ib, DS_LOG_ERR, "%s: rejected but not moved: %s", f.name, ds_error_last());
+			ib->pending_moves = 1;
+		}
+	}
+done:
+	free(names);
+	closedir(d);
+	return err;
 }
 
 /* ---- one file ---- */
@@ -542,64 +710,84 @@ static int on_page(void *arg, size_t page_index, size_t file_index, struct Pix *
 	return 0;
 }
 
-/* Reads the sidecar of `name` if there is one (NAME.json, else STEM.json). */
-static int read_sidecar(struct job_ctx *x, struct ds_sidecar *sc, int *have)
+/* The sidecar of `name` if there is one (NAME.json, else STEM.json): its
+ * name into out (else ""). Looked for before anything else is done with
+ * the scan, so that whatever becomes of the scan, its sidecar goes with it
+ * (a sidecar left behind would route the next scan of the same name). */
+static void find_sidecar(ds_inbox *ib, const char *name, char out[DS_INBOX_NAME_MAX])
 {
-	ds_inbox *ib = x->ib;
-	const char *name = x->job.subject;
 	const char *dot = strrchr(name, '.');
 	char cand[2][DS_INBOX_NAME_MAX], path[DS_PATH_MAX];
-	unsigned char *buf = NULL;
-	size_t len = 0;
-	int err = 0, fd = -1;
-	ssize_t k;
+	struct stat st;
 
-	*have = 0;
+	out[0] = 0;
 	if (ds_fmt(cand[0], sizeof(cand[0]), "%s.json", name) < 0)
 		cand[0][0] = 0;
 	if (!dot || dot == name || ds_fmt(cand[1], sizeof(cand[1]), "%.*s.json",
 					  (int)(dot - name), name) < 0)
 		cand[1][0] = 0;
-	for (int i = 0; i < 2 && !*have; i++) {
-		struct stat st;
-		if (!cand[i][0] || ds_path_join(path, sizeof(path), ib->dir, cand[i]) < 0)
+	for (int i = 0; i < 2; i++) {
+		if (!cand[i][0] || ds_path_join(path, sizeof(path), ib->dir, cand[i]) < 0 ||
+		    lstat(path, &st) != 0)
 			continue;
-		if (lstat(path, &st) != 0)
-			continue;
-		memcpy(x->sidecar, cand[i], sizeof(cand[i]));
-		*have = 1;
-		if (!S_ISREG(st.st_mode)) {
-			err = ds_error_set(DS_EINVALID, "sidecar %s: not a regular file", cand[i]);
+		memcpy(out, cand[i], DS_INBOX_NAME_MAX);
+		return;
+	}
+}
+
+/* Reads the sidecar found by find_sidecar, if any. */
+static int read_sidecar(struct job_ctx *x, struct ds_sidecar *sc, int *have)
+{
+	ds_inbox *ib = x->ib;
+	const char *side = x->sidecar;
+	char path[DS_PATH_MAX];
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	int err = 0, fd = -1;
+	ssize_t k;
+	struct stat st;
+
+	*have = 0;
+	if (!side[0])
+		return 0;
+	*have = 1;
+	if ((err = ds_path_join(path, sizeof(path), ib->dir, side)) < 0)
+		goto done;
+	if (lstat(path, &st) != 0) {
+		err = ds_error_set(DS_EINVALID, "sidecar %s: removed while its scan was read", side);
+		goto done;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = ds_error_set(DS_EINVALID, "sidecar %s: not a regular file", side);
+		goto done;
+	}
+	if (st.st_size > (off_t)DS_SIDECAR_BYTES_MAX) {
+		err = ds_error_set(DS_ETOOBIG, "sidecar %s: larger than %u bytes", side,
+				   DS_SIDECAR_BYTES_MAX);
+		goto done;
+	}
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0) {
+		err = ds_error_set_errno(DS_EIO, errno, "sidecar %s", side);
+		goto done;
+	}
+	if (!(buf = malloc(DS_SIDECAR_BYTES_MAX + 1))) {
+		err = ds_error_set(DS_ENOMEM, "out of memory");
+		goto done;
+	}
+	while (len <= DS_SIDECAR_BYTES_MAX &&
+	       (k = read(fd, buf + len, DS_SIDECAR_BYTES_MAX + 1 - len)) != 0) {
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			err = ds_error_set_errno(DS_EIO, errno, "sidecar %s", side);
 			goto done;
 		}
-		if (st.st_size > (off_t)DS_SIDECAR_BYTES_MAX) {
-			err = ds_error_set(DS_ETOOBIG, "sidecar %s: larger than %u bytes", cand[i],
-					   DS_SIDECAR_BYTES_MAX);
-			goto done;
-		}
-		if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0) {
-			err = ds_error_set_errno(DS_EIO, errno, "sidecar %s", cand[i]);
-			goto done;
-		}
-		if (!(buf = malloc(DS_SIDECAR_BYTES_MAX + 1))) {
-			err = ds_error_set(DS_ENOMEM, "out of memory");
-			goto done;
-		}
-		while (len <= DS_SIDECAR_BYTES_MAX &&
-		       (k = read(fd, buf + len, DS_SIDECAR_BYTES_MAX + 1 - len)) != 0) {
-			if (k < 0) {
-				if (errno == EINTR)
-					continue;
-				err = ds_error_set_errno(DS_EIO, errno, "sidecar %s", cand[i]);
-				goto done;
-			}
-			len += (size_t)k;
-		}
-		{
-			char what[DS_INBOX_NAME_MAX + 16];
-			if ((err = ds_fmt(what, sizeof(what), "sidecar %s", cand[i])) == 0)
-				err = ds_sidecar_parse(sc, what, buf, len);
-		}
+		len += (size_t)k;
+	}
+	{
+		char what[DS_INBOX_NAME_MAX + 16];
+		if ((err = ds_fmt(what, sizeof(what), "sidecar %s", side)) == 0)
+			err = ds_sidecar_parse(sc, what, buf, len);
 	}
 done:
 	if (fd >= 0)
@@ -660,6 +848,11 @@ static int run_job(struct job_ctx *x)
 	struct stat st;
 
 	memset(&f, 0, sizeof(f));
+	find_sidecar(ib, name, x->sidecar);
+	if (x->job.interrupted >= ib->o.max_interrupted)
+		return reject(x, "the daemon died %d times while ingesting it (a crash, or killed "
+			      "for taking too long); last error: %s", x->job.interrupted,
+			      x->job.error[0] ? x->job.error : "none");
 	if (x->job.attempts > ib->o.max_attempts)
 		return reject(x, "gave up after %d attempts (the daemon stopped while ingesting "
 			      "it); last error: %s", x->job.attempts - 1,
@@ -683,7 +876,30 @@ static int run_job(struct job_ctx *x)
 		err = reject(x, "not a regular file");
 		goto done;
 	}
+	/* a local writer took it up again after it was queued: wait for it
+	 * (the watcher queues it again once it has settled) */
+	if (writer_open(fd, &st) == 1) {
+		x->out->result = DS_INBOX_BUSY;
+		say(ib, DS_LOG_DEBUG, "%s: still open for writing; left for later", x->pname);
+		err = ds_catalog_job_finish(ib->c, x->job.id, DS_JOB_DONE, "still being written");
+		goto done;
+	}
 	x->size = st.st_size;
+	/* bytes per file, from the size, before a byte is read (a sparse file
+	 * of 3 GB would otherwise be hashed first) */
+	{
+		struct ds_scan_limits dl;
+		const struct ds_scan_limits *lim = ib->o.limits;
+		if (!lim) {
+			ds_scan_limits_default(&dl);
+			lim = &dl;
+		}
+		if ((uint64_t)st.st_size > lim->file_bytes_max) {
+			err = reject(x, "%lld bytes, more than the %llu bytes a scan file may have",
+				     (long long)st.st_size, (unsigned long long)lim->file_bytes_max);
+			goto done;
+		}
+	}
 	if ((err = ds_fmt(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd)) < 0)
 		goto done;
 	if (ds_sha256_file_hex(fdpath, x->sha256) < 0) {
@@ -960,7 +1176,7 @@ int ds_inbox_run_one(ds_inbox *ib, struct ds_inbox_outcome *out)
 	if (err < 0)
 		return err;
 	memcpy(out->name, x.job.subject, sizeof(out->name));
-	printable(x.pname, sizeof(x.pname), x.job.subject);
+	memcpy(x.pname, x.job.subject, sizeof(x.pname));
 	say(ib, DS_LOG_DEBUG, "%s: taking it (attempt %d)", x.pname, x.job.attempts);
 	err = run_job(&x);
 	free(x.codes);

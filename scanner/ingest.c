@@ -25,6 +25,7 @@ struct ingest_page {
 	int file_page;
 	char sha256[65];
 	int width, height, dpi, bits;
+	int dpi_estimated;
 	char kind[8];
 };
 
@@ -164,6 +165,7 @@ int ds_ingest_add_file(ds_ingest *in, const char *path, const char *name)
 		p.width = (int)pixGetWidth(pix);
 		p.height = (int)pixGetHeight(pix);
 		p.dpi = (int)info.dpi;
+		p.dpi_estimated = info.dpi_estimated;
 		p.bits = (int)pixGetDepth(pix);
 		memcpy(p.kind, DS_PAGE_KIND_PAGE, sizeof DS_PAGE_KIND_PAGE);
 		if ((err = push_page(in, &p)) < 0)
@@ -247,6 +249,7 @@ int ds_ingest_commit_range(ds_ingest *in, ds_catalog *c, const char *code, size_
 		row.width = p->width;
 		row.height = p->height;
 		row.dpi = p->dpi;
+		row.dpi_estimated = p->dpi_estimated;
 		row.bits = p->bits;
 		if ((err = ds_catalog_page_add(c, code, &row, NULL)) < 0)
 			goto done;

@@ -2,6 +2,7 @@
  * counted and checked against the limits before any page is decoded. */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,66 @@ void ds_scan_limits_default(struct ds_scan_limits *out)
 	out->pages_max = DS_SCAN_PAGES_MAX;
 	out->side_max = DS_PAGE_SIDE_MAX;
 	out->pixels_max = DS_PAGE_PIXELS_MAX;
+	out->page_bytes_max = DS_PAGE_DECODED_BYTES_MAX;
+	out->file_pixels_max = DS_SCAN_FILE_PIXELS_MAX;
+}
+
+uint32_t ds_page_dpi_estimate(uint32_t width, uint32_t height)
+{
+	/* short and long sides in tenths of a millimetre */
+	static const struct { const char *name; double s, l; } paper[] = {
+		{ "A4", 2100, 2970 }, { "A3", 2970, 4200 }, { "A5", 1480, 2100 },
+		{ "Letter", 2159, 2794 },
+	};
+	static const double usual[] = { 75, 100, 150, 200, 240, 300, 400, 600, 1200 };
+	double sp = width < height ? width : height, lp = width < height ? height : width;
+	double best_dev = 1e9, best = 0;
+
+	if (sp < 1)
+		return 0;
+	for (size_t i = 0; i < sizeof paper / sizeof paper[0]; i++) {
+		double want = paper[i].l / paper[i].s, got = lp / sp;
+		if (fabs(got / want - 1) > 0.03)
+			continue;
+		double dpi = sp / (paper[i].s / 254.0);
+		for (size_t k = 0; k < sizeof usual / sizeof usual[0]; k++) {
+			double dev = fabs(dpi / usual[k] - 1);
+			/* a paper listed earlier wins a tie (A4 before A3, A5) */
+			if (dev < best_dev - 1e-9) {
+				best_dev = dev;
+				best = dpi;
+			}
+		}
+	}
+	/* nearer than 8% to a usual setting; else the page is something else
+	 * (a photo, a strip cut from a page) */
+	if (best_dev > 0.08 || best < 50 || best > 2400)
+		return 0;
+	return (uint32_t)lround(best);
+}
+
+/* A page that does not say its resolution gets the estimate. */
+static void estimate_dpi(struct ds_page_info *in)
+{
+	if (in->dpi == 0 && (in->dpi = ds_page_dpi_estimate(in->width, in->height)) != 0)
+		in->dpi_estimated = 1;
+}
+
+/* The pixels of every page of the file, before any is decoded. */
+static int check_file_pixels(ds_scan *s)
+{
+	uint64_t total = 0;
+	for (size_t i = 0; i < s->npages; i++) {
+		const struct ds_page_info *in = s->fmt == DS_FMT_TIFF ? &s->pages[i].info : &s->info;
+		total += (uint64_t)in->width * in->height; /* each at most 2^32: no overflow in 2000 */
+	}
+	if (total > s->lim.file_pixels_max)
+		return ds_error_set(DS_ETOOBIG,
+		                    "%s: %zu pages of %llu pixels together, more than the %llu "
+		                    "pixels decoded from one file",
+		                    s->name, s->npages, (unsigned long long)total,
+		                    (unsigned long long)s->lim.file_pixels_max);
+	return 0;
 }
 
 static int fd_read(void *ctx, uint64_t off, void *buf, size_t n)
@@ -142,6 +203,14 @@ int ds_scan_open(ds_scan **out, const char *path, const struct ds_scan_limits *l
 		goto done;
 	}
 	s->fmt = ds_scanner__sniff(head, nhead);
+	/* a PNG or JPEG is read whole to be decoded: no larger than its page */
+	if ((s->fmt == DS_FMT_PNG || s->fmt == DS_FMT_JPEG) && s->size > s->lim.page_bytes_max) {
+		err = ds_error_set(DS_ETOOBIG, "%s: a %s of %llu bytes, more than the %llu MiB "
+		                   "of a decoded page", path, s->fmt == DS_FMT_PNG ? "PNG" : "JPEG",
+		                   (unsigned long long)s->size,
+		                   (unsigned long long)(s->lim.page_bytes_max >> 20));
+		goto done;
+	}
 	switch (s->fmt) {
 	case DS_FMT_TIFF:
 		s->tif = ds_scanner__tiff_fd(s->fd, s->name, &s->lim, &s->msg);
@@ -174,10 +243,20 @@ int ds_scan_open(ds_scan **out, const char *path, const struct ds_scan_limits *l
 	if (err < 0)
 		goto done;
 	if (s->fmt != DS_FMT_TIFF) {
-		if ((err = ds_scanner__check_dims(s->name, 0, s->info.width, s->info.height, &s->lim)) < 0)
+		if ((err = ds_scanner__check_dims(s->name, 0, s->info.width, s->info.height,
+		                                  s->info.bits, &s->lim)) < 0)
 			goto done;
 		s->npages = 1;
+		estimate_dpi(&s->info);
+	} else {
+		for (size_t i = 0; i < s->npages; i++) {
+			estimate_dpi(&s->pages[i].info);
+			if (s->pages[i].info.dpi_estimated)
+				s->pages[i].ydpi = s->pages[i].info.dpi;
+		}
 	}
+	if ((err = check_file_pixels(s)) < 0)
+		goto done;
 	*out = s;
 	s = NULL; /* transferred */
 done:

@@ -70,8 +70,10 @@ int ds_scanner__codec_decode(const unsigned char *buf, size_t len, int is_png, c
 int ds_scanner__mem_decode(const unsigned char *buf, size_t len, int is_png, const char *name,
                            const struct ds_scan_limits *lim, struct Pix **out);
 
-/* Checks dimensions against the limits. */
-int ds_scanner__check_dims(const char *name, size_t page, uint32_t w, uint32_t h,
+/* Checks dimensions against the limits; `bits` (1, 8 or 32: what the
+ * decoder will allocate per pixel; 0 when not known yet) against the
+ * decoded bytes of a page. */
+int ds_scanner__check_dims(const char *name, size_t page, uint32_t w, uint32_t h, int bits,
                            const struct ds_scan_limits *lim);
 
 /* Silences Leptonica and libtiff's process-wide handlers, once. */

@@ -58,9 +58,9 @@ static TIFFOpenOptions *make_opts(const struct ds_scan_limits *lim, struct ds_sc
 	TIFFOpenOptions *o = TIFFOpenOptionsAlloc();
 	if (o == NULL)
 		return NULL;
-	/* The largest legitimate single buffer is one uncompressed strip the
-	 * size of the largest allowed page at 32 bits per pixel. */
-	uint64_t cap = lim->pixels_max * 4 + (1u << 20);
+	/* The largest legitimate single buffer is one uncompressed strip or
+	 * one decoded page, each within the decoded bytes of a page. */
+	uint64_t cap = lim->page_bytes_max + (1u << 20);
 	if (cap > (uint64_t)(SIZE_MAX / 2))
 		cap = SIZE_MAX / 2;
 	TIFFOpenOptionsSetMaxSingleMemAlloc(o, (tmsize_t)cap);
@@ -180,9 +180,11 @@ TIFF *ds_scanner__tiff_mem(const unsigned char *buf, size_t len, const char *nam
 
 /* ---- the directory walk ---- */
 
-int ds_scanner__check_dims(const char *name, size_t page, uint32_t w, uint32_t h,
+int ds_scanner__check_dims(const char *name, size_t page, uint32_t w, uint32_t h, int bits,
                            const struct ds_scan_limits *lim)
 {
+	uint64_t bytes = ((uint64_t)w * (uint64_t)(bits > 0 ? bits : 0) + 7) / 8 * h;
+
 	if (w == 0 || h == 0)
 		return ds_error_set(DS_EINVALID, "%s: page %zu: empty image (%ux%u pixels)", name,
 		                    page + 1, w, h);
@@ -193,6 +195,13 @@ int ds_scanner__check_dims(const char *name, size_t page, uint32_t w, uint32_t h
 	if ((uint64_t)w * h > lim->pixels_max)
 		return ds_error_set(DS_ETOOBIG, "%s: page %zu: %ux%u pixels, more than %llu pixels",
 		                    name, page + 1, w, h, (unsigned long long)lim->pixels_max);
+	if (bytes > lim->page_bytes_max)
+		return ds_error_set(DS_ETOOBIG,
+		                    "%s: page %zu: %ux%u pixels in %s take %llu MiB decoded, more "
+		                    "than %llu MiB",
+		                    name, page + 1, w, h, bits == 32 ? "colour" : bits == 8 ? "grey" : "black and white",
+		                    (unsigned long long)(bytes >> 20),
+		                    (unsigned long long)(lim->page_bytes_max >> 20));
 	return 0;
 }
 
@@ -222,9 +231,11 @@ static uint32_t tiff_dpi(TIFF *tif, ttag_t tag)
 		return 0;
 	TIFFGetFieldDefaulted(tif, TIFFTAG_RESOLUTIONUNIT, &unit);
 	double d = x;
+	/* RESUNIT_NONE (ImageMagick without -units) is read as per inch, as
+	 * libtiff's own tools (tiff2pdf, tiffinfo) and Leptonica do */
 	if (unit == RESUNIT_CENTIMETER)
 		d *= 2.54;
-	else if (unit != RESUNIT_INCH)
+	else if (unit != RESUNIT_INCH && unit != RESUNIT_NONE)
 		return 0;
 	if (!isfinite(d) || d < 1 || d > 100000)
 		return 0;
@@ -292,7 +303,7 @@ static int read_page(TIFF *tif, const char *name, size_t page, uint64_t filesize
 	p->diroff = TIFFCurrentDirOffset(tif);
 	if (!TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &w) || !TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &h))
 		return ds_error_set(DS_EINVALID, "%s: page %zu: no image size", name, page + 1);
-	if ((err = ds_scanner__check_dims(name, page, w, h, lim)) < 0)
+	if ((err = ds_scanner__check_dims(name, page, w, h, 0, lim)) < 0)
 		return err;
 	TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &p->bps);
 	TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &p->spp);
@@ -324,6 +335,9 @@ static int read_page(TIFF *tif, const char *name, size_t page, uint64_t filesize
 			                    name, page + 1, emsg);
 		p->info.bits = grey ? 8 : 32;
 	}
+	/* through TIFFRGBAImage a grey page is decoded in colour first */
+	if ((err = ds_scanner__check_dims(name, page, w, h, p->direct ? p->info.bits : 32, lim)) < 0)
+		return err;
 	p->sw = w;
 	p->sh = h;
 	int transposed = p->orientation >= ORIENTATION_LEFTTOP;
@@ -671,7 +685,7 @@ int ds_page_encode(struct Pix *pix, unsigned char **out, size_t *len)
 	if (pix == NULL)
 		return ds_error_set(DS_EINVALID, "page image: no image");
 	uint32_t w = (uint32_t)pixGetWidth(pix), h = (uint32_t)pixGetHeight(pix);
-	if ((err = ds_scanner__check_dims("page image", 0, w, h, &lim)) < 0)
+	if ((err = ds_scanner__check_dims("page image", 0, w, h, 0, &lim)) < 0)
 		return err;
 
 	/* 1, 8 or 32 bpp without colour map or alpha. The caller's Pix is

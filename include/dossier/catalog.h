@@ -177,6 +177,8 @@ struct ds_page {
 	double skew;
 	int binarized;
 	int blank;
+	int dpi_estimated;          /* 1: the scan gave no resolution; `dpi` was
+	                             * estimated from the paper size */
 };
 /* Appends a page to the dossier; its number is the next of its kind.
  * Uses kind, sha256, file_id, file_page, width, height, dpi, bits. */

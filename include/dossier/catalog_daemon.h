@@ -37,6 +37,7 @@ struct ds_job {
 	int attempts;
 	char error[DS_REASON_MAX];
 	int64_t created_at, updated_at;
+	int interrupted; /* times found running at a start (its process died) */
 };
 
 /* Queues a job unless one for the same kind and subject is already queued
@@ -56,7 +57,7 @@ int ds_catalog_job_finish(ds_catalog *c, int64_t id, const char *state, const ch
 int ds_catalog_job_requeue(ds_catalog *c, int64_t id, int refund, const char *error);
 
 /* At start: every running job of `kind` (NULL: any) goes back to queued
- * (its process died). *n gets how many. */
+ * (its process died), its `interrupted` count + 1. *n gets how many. */
 int ds_catalog_jobs_recover(ds_catalog *c, const char *kind, size_t *n);
 
 /* Jobs in `state` (NULL: any) of `kind` (NULL: any), newest first, at

@@ -52,6 +52,18 @@ void ds_hex(const unsigned char *in, size_t len, char *out);
  * than tab (for names and identifiers typed at the counter). */
 int ds_text_valid(const char *s, size_t len);
 
+/* Writes `in` (NUL-terminated, from outside: a file name, a reason naming
+ * one) to out[0..n) fit for a terminal or a log line: C0 controls, DEL and
+ * bytes that are not well-formed UTF-8 become \xHH, the C1 controls and
+ * the invisible or direction-changing format characters (U+061C, U+200B-
+ * U+200F, U+202A-U+202E, U+2060-U+2069, U+FEFF) become \u{XXXX}, and a
+ * backslash becomes \\, so the text shown cannot move the cursor, repaint
+ * the screen or reorder what follows, and can be read back unambiguously.
+ * Always NUL-terminated; cut before an escape or a character that would
+ * not fit. Returns out. The one escaping used wherever such a name is
+ * shown. */
+char *ds_text_escape(char *out, size_t n, const char *in);
+
 /* Fault injection for tests (crash-consistency harness): when the
  * process was started with DS_FAULT=<name>:<n>, ds_fault("name") returns
  * true on its n-th call. Set once by the CLI through ds_fault_configure(). */

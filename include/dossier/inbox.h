@@ -32,6 +32,8 @@ extern "C" {
 
 #define DS_SIDECAR_BYTES_MAX (64u * 1024u)
 #define DS_INBOX_ATTEMPTS_DEFAULT 5
+#define DS_INBOX_INTERRUPTED_DEFAULT 2
+#define DS_INBOX_SETTLE_MS_DEFAULT 5000
 
 /* Log levels (syslog's numbers, so journald understands them). */
 enum ds_log_level { DS_LOG_ERR = 3, DS_LOG_WARNING = 4, DS_LOG_NOTICE = 5, DS_LOG_INFO = 6,
@@ -42,6 +44,10 @@ struct ds_inbox_opts {
 	int remove_done;          /* remove ingested files instead of moving them to done/ */
 	int max_attempts;         /* a file whose ingest was interrupted this often is
 				     rejected (0: DS_INBOX_ATTEMPTS_DEFAULT) */
+	int max_interrupted;      /* a file the daemon died ingesting this often (a crash,
+				     a kill for taking too long) is rejected
+				     (0: DS_INBOX_INTERRUPTED_DEFAULT) */
+	int64_t settle_ms;        /* a sidecar alone this long is rejected */
 	int queue_ocr;            /* queue an OCR job for every dossier that got pages */
 	const char *actor;        /* for events (NULL: "dossierd") */
 	/* for dossiers registered by a sidecar */
@@ -53,6 +59,8 @@ struct ds_inbox_opts {
 	/* When *stop becomes non-zero, an ingest in progress is abandoned after
 	 * the page in hand (the file stays queued, the attempt is refunded). */
 	volatile sig_atomic_t *stop;
+	/* One line per event. Lines hold names and reasons from outside as they
+	 * are: the sink escapes them (ds_text_escape) before showing them. */
 	void (*log)(void *arg, enum ds_log_level level, const char *line);
 	void *log_arg;
 };
@@ -90,6 +98,19 @@ int ds_inbox_finish_pending(ds_inbox *ib);
  * ds_inbox_run_one when the queue is empty, and by ds_inbox_free). */
 int ds_inbox_flush(ds_inbox *ib);
 
+/* Whether a process on this machine holds inbox file `name` open for
+ * writing (a read lease when SIGIO is ignored, else /proc): 1 yes, 0 no,
+ * -1 cannot tell (gone, or no way to look: a writer on another machine is
+ * only told by the settle time). */
+int ds_inbox_writing(ds_inbox *ib, const char *name);
+
+/* Sidecars (NAME.json) without a scan beside them (NAME, or NAME.EXT):
+ * one alone for opts.settle_ms (by its mtime, against `now_ns`, wall
+ * clock) is rejected: recorded, moved to rejected/ beside its .error.txt,
+ * so that it cannot route the next scan of that name. *waiting gets those
+ * alone for less time; *rejected (may be NULL) those rejected now. */
+int ds_inbox_sidecars(ds_inbox *ib, int64_t now_ns, size_t *waiting, size_t *rejected);
+
 /* Queues the ingest of `name` (once: a queued or running job for it is
  * kept). *added tells whether a job was created. */
 int ds_inbox_enqueue(ds_inbox *ib, const char *name, int *added);
@@ -100,7 +121,9 @@ enum ds_inbox_result {
 	DS_INBOX_REJECTED,
 	DS_INBOX_RETRY,      /* a transient failure; queued again */
 	DS_INBOX_STOPPED,    /* abandoned because *stop was set; queued again */
-	DS_INBOX_GONE        /* the file was no longer there */
+	DS_INBOX_GONE,       /* the file was no longer there */
+	DS_INBOX_BUSY        /* still open for writing: left for the watcher to queue
+				again once it has settled */
 };
 
 struct ds_inbox_outcome {

@@ -13,25 +13,47 @@ extern "C" {
 
 struct Pix;
 
+/* Budgets, each checked from the file's size and headers before anything
+ * is read whole or decoded, so that one scan cannot take more than about
+ * 512 MB or decode for hours (docs/daemon.md, "Budgets"). */
 #define DS_SCAN_FILE_BYTES_MAX ((uint64_t)1 << 30)  /* 1 GiB per scan file */
 #define DS_SCAN_PAGES_MAX 2000                        /* pages per file */
 #define DS_PAGE_SIDE_MAX 30000                        /* pixels per side */
-#define DS_PAGE_PIXELS_MAX ((uint64_t)200 * 1000 * 1000) /* 200 Mpx, A0 at 600 dpi */
+#define DS_PAGE_PIXELS_MAX ((uint64_t)100 * 1000 * 1000) /* 100 Mpx: A3 at 600 dpi is 70 */
+/* Decoded bytes of one page (1 bit, 8 bits or 32 bits a pixel): 144 MiB,
+ * a colour A4 page at 600 dpi (139 MB); a larger colour page is refused. */
+#define DS_PAGE_DECODED_BYTES_MAX ((uint64_t)144 << 20)
+/* Pixels decoded from one file, all pages together: 20 Gpx, 2,000 A4 pages
+ * at 300 dpi (17.4 Gpx) or 570 at 600 dpi. */
+#define DS_SCAN_FILE_PIXELS_MAX ((uint64_t)20 * 1000 * 1000 * 1000)
 
 struct ds_scan_limits {
 	uint64_t file_bytes_max;
 	uint32_t pages_max;
 	uint32_t side_max;
-	uint64_t pixels_max;
+	uint64_t pixels_max;       /* per page */
+	uint64_t page_bytes_max;   /* decoded bytes per page */
+	uint64_t file_pixels_max;  /* all pages of a file */
 };
 /* The defaults above. */
 void ds_scan_limits_default(struct ds_scan_limits *out);
 
 struct ds_page_info {
 	uint32_t width, height;
-	uint32_t dpi;      /* 0 when the file does not say */
+	uint32_t dpi;      /* as the file says (a TIFF resolution without unit
+	                    * counts as per inch, as libtiff's tools read it);
+	                    * when it says nothing, estimated from the paper
+	                    * size (dpi_estimated 1), else 0 */
 	int bits;          /* bits per pixel of the decoded page: 1, 8 or 32 */
+	int dpi_estimated; /* 1: `dpi` was estimated from the paper size */
 };
+
+/* The resolution of a page of width x height pixels that does not say its
+ * own, from the paper it most likely is: A3, A4, A5 (sides 1:1.414) or US
+ * Letter (1:1.294), within 3% of the aspect ratio, at the size whose
+ * resolution is nearest a usual scanner setting (75 to 1200 dpi). 0 when
+ * the page is none of these papers. */
+uint32_t ds_page_dpi_estimate(uint32_t width, uint32_t height);
 
 typedef struct ds_scan ds_scan;
 

@@ -16,7 +16,7 @@ echo "trials $TRIALS, seed $seed (DS_CRASH_SEED=$seed reproduces the drops and t
 rnd() { seed=$(( (seed * 1103515245 + 12345) % 2147483648 )); R=$(( (seed / 65536) % $1 )); }
 
 "$D" init >/dev/null
-printf '[daemon]\nocr = false\nsettle_ms = 0\nmax_attempts = 100000\nlog_level = debug\n' >> "$DOSSIER_HOME/dossier.conf"
+printf '[daemon]\nocr = false\nsettle_ms = 0\nmax_attempts = 100000\nmax_interruptions = 100000\nlog_level = debug\n' >> "$DOSSIER_HOME/dossier.conf"
 "$D" department add STNMT --name "Sở Tài nguyên và Môi trường" >/dev/null
 "$D" procedure add 1.004227 --name "Đăng ký đất đai" --department STNMT --days 15 >/dev/null
 for k in 0 1 2; do

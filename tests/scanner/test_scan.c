@@ -1266,6 +1266,198 @@ static void test_alloc_cap(void **state)
 }
 #endif
 
+/* ---- budgets (issue 14): decoded bytes per page, pixels per file ---- */
+
+/* A TIFF of `pages` directories that all point at one small strip of
+ * `w` x `h` pixels with `spp` samples of 8 bits (1 bit when spp is 0):
+ * what a hostile file does to be small on disk and huge decoded. */
+static unsigned char *shared_strip_tiff(uint32_t w, uint32_t h, int spp, uint32_t pages,
+                                        size_t *len)
+{
+	const int n = 10;
+	size_t ifd = 2048, size = ifd + (size_t)pages * (2 + 12 * (size_t)n + 4);
+	unsigned char *b = calloc(1, size);
+	assert_non_null(b);
+	memcpy(b, "II*\0", 4);
+	put32(b + 4, (uint32_t)ifd);
+	put16(b + 1024, 8); /* the three BitsPerSample of an RGB page */
+	put16(b + 1026, 8);
+	put16(b + 1028, 8);
+	for (uint32_t i = 0; i < pages; i++) {
+		size_t end = ifd + 2 + 12 * (size_t)n + 4;
+		struct fx_entry e[] = {
+			{256, 4, 1, w}, {257, 4, 1, h},
+			spp == 3 ? (struct fx_entry){258, 3, 3, 1024}
+			         : (struct fx_entry){258, 3, 1, spp ? 8u : 1u},
+			{259, 3, 1, COMPRESSION_ADOBE_DEFLATE},
+			{262, 3, 1, spp == 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK},
+			{273, 4, 1, 256}, {277, 3, 1, spp ? (uint32_t)spp : 1u}, {278, 4, 1, h},
+			{279, 4, 1, 512}, {284, 3, 1, 1},
+		};
+		fx_ifd(b, ifd, e, n, i + 1 < pages ? (uint32_t)end : 0);
+		ifd = end;
+	}
+	*len = size;
+	return b;
+}
+
+static void test_budget_page_bytes(void **state)
+{
+	(void)state;
+	size_t len;
+	unsigned char *b;
+
+	/* one 14000 x 14000 colour page in a few KB: refused from the header */
+	b = shared_strip_tiff(14000, 14000, 3, 1, &len);
+	assert_int_equal(fx_write_file(tpath("rgb14k.tif"), b, len), 0);
+	free(b);
+	expect_refused(tpath("rgb14k.tif"), DS_ETOOBIG, 1);
+	assert_non_null(strstr(ds_error_last(), "more than 100000000 pixels"));
+	/* under the pixel limit, over the decoded bytes of a page: 7000 x 7000
+	 * in colour is 187 MiB decoded */
+	b = shared_strip_tiff(7000, 7000, 3, 1, &len);
+	assert_int_equal(fx_write_file(tpath("rgb7k.tif"), b, len), 0);
+	free(b);
+	expect_refused(tpath("rgb7k.tif"), DS_ETOOBIG, 1);
+	assert_non_null(strstr(ds_error_last(), "colour take 186 MiB decoded, more than 144 MiB"));
+	/* the same page in grey (47 MiB) passes the header checks */
+	b = shared_strip_tiff(7000, 7000, 1, 1, &len);
+	assert_int_equal(fx_write_file(tpath("grey7k.tif"), b, len), 0);
+	free(b);
+	ds_scan *s = NULL;
+	if (ds_scan_open(&s, tpath("grey7k.tif"), NULL) != 0)
+		fail_msg("%s", ds_error_last());
+	ds_scan_free(s);
+	struct ds_scan_limits lim;
+	ds_scan_limits_default(&lim);
+	assert_true(lim.page_bytes_max == DS_PAGE_DECODED_BYTES_MAX &&
+	            lim.file_pixels_max == DS_SCAN_FILE_PIXELS_MAX);
+}
+
+static void test_budget_file_pixels(void **state)
+{
+	(void)state;
+	size_t len;
+	unsigned char *b;
+
+	/* 2,000 pages of 14000 x 14000 sharing one strip (~230 KB): refused at
+	 * page 1, before a pixel is decoded */
+	b = shared_strip_tiff(14000, 14000, 0, 2000, &len);
+	assert_int_equal(fx_write_file(tpath("2000x14k.tif"), b, len), 0);
+	free(b);
+	expect_refused(tpath("2000x14k.tif"), DS_ETOOBIG, 1);
+	assert_non_null(strstr(ds_error_last(), "page 1: 14000x14000 pixels"));
+	/* each page within the page limits (81 Mpx of 1 bit), 162 Gpx together */
+	b = shared_strip_tiff(9000, 9000, 0, 2000, &len);
+	assert_int_equal(fx_write_file(tpath("2000x9k.tif"), b, len), 0);
+	free(b);
+	expect_refused(tpath("2000x9k.tif"), DS_ETOOBIG, 1);
+	assert_non_null(strstr(ds_error_last(), "2000 pages of 162000000000 pixels together"));
+	/* a few such pages are within the file's budget */
+	b = shared_strip_tiff(9000, 9000, 0, 3, &len);
+	assert_int_equal(fx_write_file(tpath("3x9k.tif"), b, len), 0);
+	free(b);
+	ds_scan *s = NULL;
+	if (ds_scan_open(&s, tpath("3x9k.tif"), NULL) != 0)
+		fail_msg("%s", ds_error_last());
+	assert_int_equal(ds_scan_page_count(s), 3);
+	ds_scan_free(s);
+}
+
+/* ---- resolution (issue 14 item 10) ---- */
+
+/* A 1-bit page with XResolution/YResolution `res`/1 and ResolutionUnit
+ * `unit` (0: no resolution tags at all). */
+static void write_res_tiff(const char *path, uint32_t w, uint32_t h, uint32_t res, uint32_t unit)
+{
+	unsigned char buf[4096];
+	memset(buf, 0, sizeof buf);
+	memcpy(buf, "II*\0", 4);
+	put32(buf + 4, 8);
+	put32(buf + 2048, res); /* the rational res/1 */
+	put32(buf + 2052, 1);
+	uint32_t rows = 8; /* G4 of a white page: small */
+	struct fx_entry e[] = {
+		{256, 4, 1, w}, {257, 4, 1, h}, {258, 3, 1, 1}, {259, 3, 1, COMPRESSION_NONE},
+		{262, 3, 1, 0}, {273, 4, 1, 256}, {277, 3, 1, 1}, {278, 4, 1, rows},
+		{279, 4, 1, (w + 7) / 8 * rows},
+		{282, 5, 1, 2048}, {283, 5, 1, 2048}, {296, 3, 1, unit},
+	};
+	(void)h;
+	fx_ifd(buf, 8, e, res ? 12 : 9, 0);
+	assert_int_equal(fx_write_file(path, buf, sizeof buf), 0);
+}
+
+static void test_resolution_unit_none(void **state)
+{
+	(void)state;
+	struct ds_page_info info;
+	ds_scan *s = NULL;
+	PIX *pix = NULL;
+
+	/* ImageMagick without -units: RESUNIT_NONE, read as per inch */
+	write_res_tiff(tpath("none.tif"), 64, 8, 300, RESUNIT_NONE);
+	if (ds_scan_open(&s, tpath("none.tif"), NULL) != 0)
+		fail_msg("%s", ds_error_last());
+	assert_int_equal(ds_scan_page_info(s, 0, &info), 0);
+	assert_int_equal(info.dpi, 300);
+	assert_int_equal(info.dpi_estimated, 0);
+	assert_int_equal(ds_scan_page_decode(s, 0, &pix), 0);
+	assert_int_equal(pixGetXRes(pix), 300);
+	pixDestroy(&pix);
+	ds_scan_free(s);
+	/* per centimetre still converted */
+	write_res_tiff(tpath("cm.tif"), 64, 8, 118, RESUNIT_CENTIMETER);
+	assert_int_equal(ds_scan_open(&s, tpath("cm.tif"), NULL), 0);
+	assert_int_equal(ds_scan_page_info(s, 0, &info), 0);
+	assert_int_equal(info.dpi, 300);
+	ds_scan_free(s);
+}
+
+static void test_dpi_estimate(void **state)
+{
+	(void)state;
+	/* A4 at 300 and 150, Letter at 300, A3 at 300, A5 at 300, sideways */
+	assert_int_equal(ds_page_dpi_estimate(2480, 3508), 300);
+	assert_int_equal(ds_page_dpi_estimate(1240, 1754), 150);
+	assert_int_equal(ds_page_dpi_estimate(2550, 3300), 300);
+	assert_int_equal(ds_page_dpi_estimate(3508, 4961), 300);
+	assert_int_equal(ds_page_dpi_estimate(1748, 2480), 300);
+	assert_int_equal(ds_page_dpi_estimate(3508, 2480), 300);
+	assert_int_equal(ds_page_dpi_estimate(4960, 7016), 600);
+	/* a square, a phone photo (4:3), a strip: no paper */
+	assert_int_equal(ds_page_dpi_estimate(1000, 1000), 0);
+	assert_int_equal(ds_page_dpi_estimate(3024, 4032), 0);
+	assert_int_equal(ds_page_dpi_estimate(2480, 400), 0);
+	assert_int_equal(ds_page_dpi_estimate(0, 0), 0);
+
+	/* a scan without resolution tags: estimated, recorded as estimated,
+	 * and the decoded page carries it */
+	struct ds_page_info info;
+	ds_scan *s = NULL;
+	PIX *pix = NULL;
+	unsigned char *b;
+	size_t len;
+	b = shared_strip_tiff(1240, 1754, 0, 1, &len);
+	assert_int_equal(fx_write_file(tpath("nores.tif"), b, len), 0);
+	free(b);
+	if (ds_scan_open(&s, tpath("nores.tif"), NULL) != 0)
+		fail_msg("%s", ds_error_last());
+	assert_int_equal(ds_scan_page_info(s, 0, &info), 0);
+	assert_int_equal(info.dpi, 150);
+	assert_int_equal(info.dpi_estimated, 1);
+	ds_scan_free(s);
+	/* a file that says its resolution is not second-guessed */
+	write_res_tiff(tpath("says.tif"), 64, 8, 200, RESUNIT_INCH);
+	assert_int_equal(ds_scan_open(&s, tpath("says.tif"), NULL), 0);
+	assert_int_equal(ds_scan_page_info(s, 0, &info), 0);
+	assert_int_equal(info.dpi, 200);
+	assert_int_equal(info.dpi_estimated, 0);
+	assert_int_equal(ds_scan_page_decode(s, 0, &pix), 0);
+	pixDestroy(&pix);
+	ds_scan_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1289,6 +1481,10 @@ int main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_corrupt_strips),
 		cmocka_unit_test(test_absurd_dimensions),
+		cmocka_unit_test(test_budget_page_bytes),
+		cmocka_unit_test(test_budget_file_pixels),
+		cmocka_unit_test(test_resolution_unit_none),
+		cmocka_unit_test(test_dpi_estimate),
 		cmocka_unit_test(test_huge_png_jpeg),
 		cmocka_unit_test(test_truncated_png_jpeg),
 		cmocka_unit_test(test_too_many_pages),
