@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include "dossier/catalog.h"
 #include "dossier/catalog_daemon.h"
 #include "dossier/error.h"
+#include "dossier/fs.h"
 #include "dossier/inbox.h"
 #include "dossier/intake.h"
 #include "dossier/store.h"
@@ -91,6 +93,59 @@ static void test_names(void **state)
 	assert_false(ds_inbox_name_candidate(NULL));
 }
 
+/* One escaping for names from outside (issue 14 item 4). */
+static void test_escape(void **state)
+{
+	char out[256];
+	(void)state;
+	assert_string_equal(ds_text_escape(out, sizeof(out), "\033[2J\033[31mFAKE OK"),
+			    "\\x1b[2J\\x1b[31mFAKE OK");
+	assert_string_equal(ds_text_escape(out, sizeof(out), "Hồ sơ số 1.tif"), "Hồ sơ số 1.tif");
+	assert_string_equal(ds_text_escape(out, sizeof(out), "a\\b\tc\nd\x7f"),
+			    "a\\\\b\\x09c\\x0ad\\x7f");
+	/* not UTF-8, a C1 CSI (U+009B), a right-to-left override (U+202E) */
+	assert_string_equal(ds_text_escape(out, sizeof(out), "x\xff\xc3" "("), "x\\xff\\xc3(");
+	assert_string_equal(ds_text_escape(out, sizeof(out), "\xc2\x9b" "31m"), "\\u{009b}31m");
+	assert_string_equal(ds_text_escape(out, sizeof(out), "fdp.\xe2\x80\xae" "exe"),
+			    "fdp.\\u{202e}exe");
+	/* cut before an escape that does not fit, never inside one */
+	assert_string_equal(ds_text_escape(out, 6, "ab\033cd"), "ab");
+	assert_string_equal(ds_text_escape(out, 7, "ab\033cd"), "ab\\x1b");
+	assert_string_equal(ds_text_escape(out, 5, "aồb"), "aồ"); /* ồ: 3 bytes */
+	assert_string_equal(ds_text_escape(out, 4, "aồb"), "a");
+	assert_string_equal(ds_text_escape(out, sizeof(out), NULL), "");
+}
+
+/* A local writer holding an inbox file open is seen, by a lease (SIGIO
+ * ignored, as in dossierd) and by /proc (SIGIO left to its default). */
+static void test_writing(void **state)
+{
+	char *dir = ds_test_tmpdir(), path[4200];
+	ds_inbox *ib = NULL;
+	struct ds_inbox_opts o = { 0 };
+	(void)state;
+	o.dir = dir;
+	assert_int_equal(ds_inbox_new(&ib, NULL, NULL, &o), 0);
+	snprintf(path, sizeof(path), "%s/scan.tif", dir);
+	for (int lease = 0; lease < 2; lease++) {
+		void (*old)(int) = signal(SIGIO, lease ? SIG_IGN : SIG_DFL);
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, "II*\0", 4), 4);
+		assert_int_equal(ds_inbox_writing(ib, "scan.tif"), 1);
+		close(fd);
+		assert_int_equal(ds_inbox_writing(ib, "scan.tif"), 0);
+		fd = open(path, O_RDONLY); /* a reader is no writer */
+		assert_int_equal(ds_inbox_writing(ib, "scan.tif"), 0);
+		close(fd);
+		assert_int_equal(ds_inbox_writing(ib, "gone.tif"), -1);
+		signal(SIGIO, old);
+	}
+	ds_inbox_free(ib);
+	ds_test_rm_rf(dir);
+	free(dir);
+}
+
 static void test_queue(void **state)
 {
 	char *dir = ds_test_tmpdir(), path[4200];
@@ -129,10 +184,12 @@ static void test_queue(void **state)
 	assert_int_equal(k, 2);
 	assert_int_equal(ds_catalog_job_claim(c, DS_JOB_INGEST, &j), 0);
 	assert_int_equal(j.attempts, 2);
-	/* a clean stop refunds the attempt */
+	assert_int_equal(j.interrupted, 1); /* the process died holding it */
+	/* a clean stop refunds the attempt, and is no interruption */
 	assert_int_equal(ds_catalog_job_requeue(c, j.id, 1, "stopped"), 0);
 	assert_int_equal(ds_catalog_job_claim(c, DS_JOB_INGEST, &j), 0);
 	assert_int_equal(j.attempts, 2);
+	assert_int_equal(j.interrupted, 1);
 	assert_string_equal(j.error, "stopped");
 	assert_int_equal(ds_catalog_job_finish(c, j.id, DS_JOB_DONE, NULL), 0);
 	assert_int_equal(ds_catalog_job_finish(c, j.id, "queued", NULL), DS_EINVALID);
@@ -300,6 +357,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sidecar),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_writing),
 		cmocka_unit_test(test_queue),
 		cmocka_unit_test(test_same_page_twice),
 	};
