@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "cli_archive.h"
+#include "cli_pades.h"
 #include "dossier/archive.h"
 #include "dossier/clock.h"
 #include "dossier/error.h"
@@ -23,9 +24,9 @@ static int run(struct ds_cli *cli, int argc, char **argv);
 
 const struct ds_cmd ds_cmd_verify = {
 	.name = "verify",
-	.usage = "BUNDLE… [--trust ROOTS.pem] [--crl FILE] [--checkpoint FILE --proof FILE "
+	.usage = "(BUNDLE|FILE.pdf)… [--trust ROOTS.pem] [--crl FILE] [--checkpoint FILE --proof FILE "
 		 "[--log-key FILE]] [--at TIME] [--json] [--verbose]",
-	.summary = "verify sealed bundles offline (ASiC-E structure, digests, CAdES, seal log)",
+	.summary = "verify sealed bundles and signed PDFs offline (ASiC-E, digests, CAdES/PAdES, seal log)",
 	.run = run,
 };
 
@@ -136,6 +137,18 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		arr = json_array();
 	for (int i = optind; i < argc; i++) {
 		struct ds_bundle_report *r = NULL;
+		if (ds_cli_is_pdf_path(argv[i])) {
+			enum ds_indication ind = DS_TOTAL_PASSED;
+			int unreadable = 0;
+			if ((err = ds_cli_verify_pdf(argv[i], &vo.cades, arr, verbose, &ind, &unreadable)) < 0) {
+				rc = ds_cli_fail(cli, err);
+				goto done;
+			}
+			any_unreadable |= unreadable;
+			any_failed |= !unreadable && ind == DS_TOTAL_FAILED;
+			any_indet |= !unreadable && ind == DS_INDETERMINATE;
+			continue;
+		}
 		if ((err = ds_bundle_verify(argv[i], &vo, &r)) < 0) {
 			rc = ds_cli_fail(cli, err);
 			goto done;

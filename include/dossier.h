@@ -17,6 +17,7 @@
 #include "dossier/catalog_signer.h"
 #include "dossier/archive.h"
 #include "dossier/catalog_archive.h"
+#include "dossier/pades.h"
 #include "dossier/qr.h"
 #include "dossier/receipt.h"
 #include "dossier/inbox.h"

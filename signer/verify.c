@@ -350,6 +350,13 @@ int ds_cades_verify(const unsigned char *p7s, size_t p7s_len, const unsigned cha
 		if (t && (t->type == V_ASN1_UTCTIME || t->type == V_ASN1_GENERALIZEDTIME))
 			ds_signer__asn1_time((ASN1_TIME *)t->value.utctime, &r->signing_time);
 	}
+	if (opts->claimed_time && st_idx >= 0) {
+		check(r, "signing_time", "FAILED", "a PAdES signature with a signing-time attribute");
+		verdict(r, DS_TOTAL_FAILED, "FORMAT_FAILURE");
+		goto done;
+	}
+	if (opts->claimed_time)
+		r->signing_time = opts->claimed_time;
 	if (r->signing_time == 0) {
 		check(r, "signing_time", "FAILED", "signing-time attribute missing or malformed");
 		verdict(r, DS_TOTAL_FAILED, "FORMAT_FAILURE");

@@ -76,6 +76,8 @@ struct ds_verify_opts {
 	const char *trust_pem_path; /* trusted roots */
 	const char *crl_pem_path;   /* extra CRLs; NULL: only those embedded */
 	int64_t now;                /* 0: current time */
+	int64_t claimed_time;       /* PAdES: the PDF's /M, standing for the signing-time
+				       attribute the CMS must not have; 0: not PAdES */
 };
 
 /* Verifies a detached CAdES signature over `data`: CMS crypto,
