@@ -63,12 +63,17 @@ int main(int argc, char **argv)
 	fclose(f);
 	secret[strcspn(secret, "\r\n")] = '\0';
 	ds_signer *s = NULL;
-	if (ds_signer_load_file(&s, argv[2], argv[3], secret, strlen(secret)) < 0)
-		return fail("key");
 	unsigned char *in = NULL, *out = NULL;
 	size_t len = 0, out_len = 0;
-	if (ds_file_read(argv[5], DS_PDF_MAX, &in, &len) < 0)
-		return fail(argv[5]);
+	int rc = 0;
+	if (ds_signer_load_file(&s, argv[2], argv[3], secret, strlen(secret)) < 0) {
+		rc = fail("key");
+		goto done;
+	}
+	if (ds_file_read(argv[5], DS_PDF_MAX, &in, &len) < 0) {
+		rc = fail(argv[5]);
+		goto done;
+	}
 	struct ds_pades_opts o = {.field_name = argv[7], .name = "Nguyễn Văn An",
 				  .reason = "Phê duyệt", .location = "Bắc Ninh", .utc_offset = 7 * 3600};
 	if (argc > 8 && strcmp(argv[8], "B-T") == 0) {
@@ -76,13 +81,16 @@ int main(int argc, char **argv)
 		o.sign.tsa_url = argc > 9 ? argv[9] : NULL;
 		o.sign.tsa_ca_pem_path = argc > 10 ? argv[10] : NULL;
 	}
-	if (ds_pades_sign(s, argv[5], in, len, &o, &out, &out_len) < 0)
-		return fail("sign");
+	if (ds_pades_sign(s, argv[5], in, len, &o, &out, &out_len) < 0) {
+		rc = fail("sign");
+		goto done;
+	}
 	f = fopen(argv[6], "wb");
 	if (!f || fwrite(out, 1, out_len, f) != out_len || fclose(f) != 0)
-		return fail(argv[6]);
+		rc = fail(argv[6]);
+done:
 	free(in);
 	free(out);
 	ds_signer_free(s);
-	return 0;
+	return rc;
 }

@@ -1,0 +1,182 @@
+#!/bin/sh
+# End-to-end: PAdES signatures on result PDFs (issue 18). Every input shape
+# (classic xref table, xref and object streams, already signed) gets the
+# approver's signature then the department seal as incremental updates; the
+# original bytes stay a prefix; `dossier verify FILE.pdf`, poppler's pdfsig,
+# mutool sign -v, qpdf --check and openssl cms -verify agree; the CMS has no
+# signing-time. Encrypted and damaged PDFs are refused; a byte changed, an
+# object appended after the seal and a signature copied from another PDF
+# each fail.
+. "$(dirname "$0")/lib.sh"
+SETUP="$DS_BUILD_DIR/tests/archive/ds_archive_setup"
+TOOL="$DS_BUILD_DIR/tests/archive/ds_pades_tool"
+TSA="$DS_BUILD_DIR/tests/signer/ds_tsa_server"
+for x in "$SETUP" "$TOOL" "$TSA"; do [ -x "$x" ] || fail "no $x"; done
+for c in pdfsig mutool qpdf openssl; do command -v $c >/dev/null || fail "$c is not installed (scripts/deps.txt)"; done
+
+"$D" init >/dev/null
+"$D" department add STNMT --name "Sở Tài nguyên và Môi trường" >/dev/null
+"$D" department add STP --name "Sở Tư pháp" >/dev/null
+"$SETUP" "$DOSSIER_HOME"
+PKI="$DOSSIER_HOME/pki"
+approver() { "$TOOL" sign "$PKI/approvers/an.key" "$PKI/approvers/an.pem" "$PKI/approvers/an.pass" "$@"; }
+seal() { "$TOOL" sign "$PKI/seals/STNMT-1.key" "$PKI/seals/STNMT-1.pem" "$PKI/seals/STNMT-1.pass" "$@"; }
+
+# pdf_parts FILE N DIR: the N-th signature's (1-based, file order) CMS and
+# the bytes its /ByteRange covers, found by an independent reader
+pdf_parts() {
+python3 - "$@" <<'PY'
+import re, sys
+raw = open(sys.argv[1], "rb").read()
+n = int(sys.argv[2]); d = sys.argv[3]
+brs = [tuple(int(x) for x in m.groups()) for m in re.finditer(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]", raw)]
+brs.sort(key=lambda b: b[2] + b[3])
+a, b, c, e = brs[n - 1]
+hexs = raw[a + b + 1:c - 1].rstrip(b"0")
+if len(hexs) % 2: hexs += b"0"
+open(d + "/sig.der", "wb").write(bytes.fromhex(hexs.decode()))
+open(d + "/data.bin", "wb").write(raw[a:a + b] + raw[c:c + e])
+PY
+}
+
+# check_signed FILE N: N signatures, all valid, the last over the whole file
+check_signed() {
+	f=$1 n=$2
+	"$D" verify "$f" > "$T/v.txt" || { cat "$T/v.txt"; fail "dossier verify $f"; }
+	"$D" verify --json "$f" > "$T/v.json"
+	[ "$(json_get "$T/v.json" 'len(d[0]["signatures"])')" = "$n" ] || fail "$f: signature count"
+	[ "$(json_get "$T/v.json" 'd[0]["signatures"][-1]["whole_file"]')" = True ] || fail "$f: last not whole file"
+	[ "$(json_get "$T/v.json" 'd[0]["signatures"][-1]["field"]')" = Seal ] || fail "$f: last is not the seal"
+	pdfsig "$f" > "$T/ps.txt" 2>&1 || true
+	[ "$(grep -c "Signature is Valid" "$T/ps.txt")" = "$n" ] || { cat "$T/ps.txt"; fail "pdfsig: $f"; }
+	[ "$(grep -c "Signature Type: ETSI.CAdES.detached" "$T/ps.txt")" -ge 2 ] || fail "pdfsig: SubFilter of $f"
+	tail -n 4 "$T/ps.txt" | grep -q "Total document signed" || { cat "$T/ps.txt"; fail "pdfsig: last signature of $f not total"; }
+	mutool sign -v "$f" > "$T/mu.txt" 2>&1 || true
+	tail -n 1 "$T/mu.txt" | grep -q "unchanged since signing" || { cat "$T/mu.txt"; fail "mutool: $f"; }
+	qpdf --check "$f" > "$T/qc.txt" 2>&1 || { cat "$T/qc.txt"; fail "qpdf --check $f"; }
+	for k in $(seq 1 "$n"); do
+		pdf_parts "$f" "$k" "$T"
+		openssl cms -verify -inform DER -in "$T/sig.der" -content "$T/data.bin" -binary \
+			-CAfile "$PKI/root.pem" -purpose any -out /dev/null 2>"$T/os.txt" ||
+			{ cat "$T/os.txt"; fail "openssl cms -verify: signature $k of $f"; }
+		openssl cms -cmsout -print -inform DER -in "$T/sig.der" > "$T/cms.txt"
+		grep -q "id-smime-aa-signingCertificateV2" "$T/cms.txt" || fail "no signing-certificate-v2 in $k of $f"
+		# the signer's own signed attributes (a time-stamp token has its own)
+		sed -n '/signedAttrs:/,/signatureAlgorithm:/p' "$T/cms.txt" | sed '/unsignedAttrs:/,$d' > "$T/sa.txt"
+		grep -q "messageDigest" "$T/sa.txt" || fail "no signed attributes found in $k of $f"
+		! grep -q "signingTime" "$T/sa.txt" || fail "signing-time in signature $k of $f"
+	done
+}
+
+"$TOOL" mkpdf "$T/classic.pdf" 3
+head -c 2000 "$T/classic.pdf" | grep -aq "^xref" || tail -c 2000 "$T/classic.pdf" | grep -aq "^xref" || fail "cairo's PDF has no xref table"
+qpdf --object-streams=generate "$T/classic.pdf" "$T/objstm.pdf"
+grep -aq "/ObjStm" "$T/objstm.pdf" && grep -aq "/XRef" "$T/objstm.pdf" || fail "no object streams in objstm.pdf"
+# an earlier signature by another seal on the input
+"$TOOL" sign "$PKI/seals/STP-1.key" "$PKI/seals/STP-1.pem" "$PKI/seals/STP-1.pass" \
+	"$T/classic.pdf" "$T/presigned.pdf" "Earlier"
+
+for shape in classic objstm presigned; do
+	in="$T/$shape.pdf"
+	approver "$in" "$T/$shape-1.pdf" Approver
+	seal "$T/$shape-1.pdf" "$T/$shape-2.pdf" Seal
+	cmp -n "$(stat -c %s "$in")" "$in" "$T/$shape-2.pdf" || fail "$shape: the original revision changed"
+	n=2; [ $shape = presigned ] && n=3
+	check_signed "$T/$shape-2.pdf" $n
+	# the update's cross-reference section is of the input's kind
+	if [ $shape = objstm ]; then
+		tail -c 600 "$T/$shape-2.pdf" | grep -aq "/Type /XRef" || fail "objstm: no xref stream in the update"
+	else
+		tail -c 600 "$T/$shape-2.pdf" | grep -aq "^trailer" || fail "$shape: no xref table in the update"
+	fi
+	ok "$shape: approver then seal; dossier verify, pdfsig, mutool, qpdf --check and openssl cms agree"
+done
+
+# refused inputs: encrypted, damaged, not a PDF; nothing written
+qpdf --encrypt "" owner-pass 256 -- "$T/classic.pdf" "$T/enc.pdf"
+expect_fail 65 approver "$T/enc.pdf" "$T/x.pdf" Approver
+grep -q "encrypted PDF" "$T/err" || fail "encrypted: $(cat "$T/err")"
+python3 - "$T/classic.pdf" "$T/damaged.pdf" <<'PY'
+import sys
+raw = bytearray(open(sys.argv[1], "rb").read())
+i = raw.rindex(b"startxref") + len(b"startxref\n")
+j = raw.index(b"\n", i)
+raw[i:j] = str(int(raw[i:j]) - 7).encode()   # the xref is not where it says
+open(sys.argv[2], "wb").write(raw)
+PY
+expect_fail 65 approver "$T/damaged.pdf" "$T/x.pdf" Approver
+grep -q "damaged PDF" "$T/err" || fail "damaged: $(cat "$T/err")"
+head -c 3000 "$T/classic.pdf" > "$T/truncated.pdf"
+expect_fail 65 approver "$T/truncated.pdf" "$T/x.pdf" Approver
+grep -q "damaged PDF" "$T/err" || fail "truncated: $(cat "$T/err")"
+[ ! -e "$T/x.pdf" ] || fail "a refused input produced output"
+expect_fail 66 "$D" verify "$T/enc.pdf"
+ok "encrypted, damaged and truncated PDFs are refused with the reason"
+
+# tampering
+S="$T/classic-2.pdf"
+python3 - "$S" "$T/flip.pdf" <<'PY'
+import sys
+raw = bytearray(open(sys.argv[1], "rb").read())
+i = raw.index(b"stream") + 20   # inside the first page content or font
+raw[i] ^= 1
+open(sys.argv[2], "wb").write(raw)
+PY
+expect_fail 1 "$D" verify "$T/flip.pdf"
+pdfsig "$T/flip.pdf" > "$T/ps.txt" 2>&1 || true
+! grep -q "Signature is Valid" "$T/ps.txt" || { cat "$T/ps.txt"; fail "pdfsig accepted a changed byte"; }
+ok "a byte changed in the first revision: dossier verify and pdfsig fail"
+
+python3 - "$S" "$T/appended.pdf" <<'PY'
+import re, sys
+raw = open(sys.argv[1], "rb").read()
+prev = int(re.findall(rb"startxref\s+(\d+)", raw)[-1])
+size = int(re.findall(rb"/Size (\d+)", raw)[-1])
+root = re.findall(rb"/Root (\d+ \d+ R)", raw)[-1]
+off = len(raw)
+obj = b"%d 0 obj\n(added after the seal)\nendobj\n" % size
+xref = len(raw) + len(obj)
+tail = b"xref\n%d 1\n%010d 00000 n\r\ntrailer\n<< /Size %d /Root %s /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (size, off, size + 1, root, prev, xref)
+open(sys.argv[2], "wb").write(raw + obj + tail)
+PY
+qpdf --check "$T/appended.pdf" >/dev/null 2>&1 || fail "the appended update is not a valid PDF update"
+expect_fail 1 "$D" verify "$T/appended.pdf"
+grep -q "are not signed" "$T/out" || fail "appended: $(cat "$T/out")"
+pdfsig "$T/appended.pdf" > "$T/ps.txt" 2>&1 || true
+! tail -n 4 "$T/ps.txt" | grep -q "Total document signed" || fail "pdfsig: appended object still total"
+ok "an object appended after the seal: dossier verify fails, pdfsig says not total"
+
+python3 - "$S" "$T/objstm-2.pdf" "$T/copied.pdf" <<'PY'
+import re, sys
+a = bytearray(open(sys.argv[1], "rb").read())
+b = open(sys.argv[2], "rb").read()
+def last_gap(raw):
+    brs = [tuple(int(x) for x in m.groups()) for m in re.finditer(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]", raw)]
+    x = max(brs, key=lambda r: r[2] + r[3])
+    return x[1], x[2]
+s1, e1 = last_gap(a)
+s2, e2 = last_gap(b)
+assert e1 - s1 == e2 - s2
+a[s1:e1] = b[s2:e2]
+open(sys.argv[3], "wb").write(a)
+PY
+expect_fail 1 "$D" verify "$T/copied.pdf"
+pdfsig "$T/copied.pdf" > "$T/ps.txt" 2>&1 || true
+[ "$(grep -c "Signature is Valid" "$T/ps.txt")" = 1 ] || { cat "$T/ps.txt"; fail "pdfsig accepted a copied seal"; }
+ok "a seal signature copied from another PDF: dossier verify and pdfsig fail"
+
+# B-T: the signature time-stamp from the TSA
+"$TSA" "$PKI/tsa.key" "$PKI/tsa.pem" "$PKI/tsa.pass" "$T/port" &
+tsa_pid=$!
+trap 'kill $tsa_pid 2>/dev/null; rm -rf "$T"' EXIT
+i=0
+while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ -s "$T/port" ] || fail "the TSA did not start"
+URL="http://127.0.0.1:$(cat "$T/port")/ok"
+approver "$T/classic.pdf" "$T/bt-1.pdf" Approver B-T "$URL" "$PKI/root.pem"
+seal "$T/bt-1.pdf" "$T/bt-2.pdf" Seal B-T "$URL" "$PKI/root.pem"
+check_signed "$T/bt-2.pdf" 2
+"$D" verify --json "$T/bt-2.pdf" > "$T/v.json"
+[ "$(json_get "$T/v.json" '[s["level"] for s in d[0]["signatures"]]')" = "['B-T', 'B-T']" ] || fail "B-T levels"
+[ "$(json_get "$T/v.json" '[c["outcome"] for c in d[0]["signatures"][1]["checks"] if c["name"] == "timestamp"]')" = "['PASSED']" ] || fail "B-T time-stamp check"
+ok "B-T: signature time-stamps from the TSA, verified"
