@@ -6,7 +6,7 @@
 
 #include "dossier/signer.h"
 
-/* 1 when `path` names a PDF (by its extension or first bytes). */
+/* 1 when `path` names a PDF (FILE.pdf, any case). */
 int ds_cli_is_pdf_path(const char *path);
 
 /* Verifies one PDF: prints the report for people, or appends its JSON

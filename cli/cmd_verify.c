@@ -37,7 +37,7 @@ static const char options_text[] =
 	"  --proof FILE        the inclusion proof printed by `dossier log prove CODE`\n"
 	"  --log-key FILE      the seal log's public key (default HOME/pki/log.pub)\n"
 	"  --at TIME           verify as of TIME (RFC 3339) instead of now\n"
-	"  --json              a JSON array with one report per bundle\n"
+	"  --json              a JSON array with one report per bundle or PDF\n"
 	"  -v, --verbose       list passed checks too\n"
 	"exit: 0 all TOTAL_PASSED, 1 some TOTAL_FAILED, 66 some unreadable, 2 INDETERMINATE,\n"
 	"      64 usage (also a file of the wrong kind given to an option)\n";
