@@ -32,6 +32,16 @@ static void add_check(struct ds_cades_report *r, const char *name, const char *o
 	va_end(ap);
 }
 
+/* A constant text into a fixed field (it always fits). */
+static void setstr(char *dst, size_t n, const char *src)
+{
+	size_t k = strlen(src);
+	if (k >= n)
+		k = n - 1;
+	memcpy(dst, src, k);
+	dst[k] = '\0';
+}
+
 static int rank(enum ds_indication i)
 {
 	return i == DS_TOTAL_FAILED ? 2 : i == DS_INDETERMINATE ? 1 : 0;
@@ -89,22 +99,22 @@ static int check_range(const struct ds_pdf *p, const struct ds_pdf_sigref *s, ch
 	long long a = s->range[1], c = s->range[2], d = s->range[3];
 	if (!s->range_ok || s->range[0] != 0 || a <= 0 || c <= a + 1 ||
 	    (unsigned long long)c > p->len || (unsigned long long)d > p->len - (size_t)c) {
-		snprintf(why, n, "/ByteRange is not [0 a b c] inside the file");
+		setstr(why, n, "/ByteRange is not [0 a b c] inside the file");
 		return -1;
 	}
 	if (b[a] != '<' || b[c - 1] != '>' || (c - a - 2) % 2 != 0) {
-		snprintf(why, n, "the gap of /ByteRange is not a hex string");
+		setstr(why, n, "the gap of /ByteRange is not a hex string");
 		return -1;
 	}
 	size_t hex = (size_t)(c - a - 2);
 	if (hex / 2 != s->contents_len) {
-		snprintf(why, n, "the gap of /ByteRange is not this signature's /Contents");
+		setstr(why, n, "the gap of /ByteRange is not this signature's /Contents");
 		return -1;
 	}
 	for (size_t i = 0; i < hex; i += 2) {
 		int hi = hexval(b[a + 1 + (long long)i]), lo = hexval(b[a + 2 + (long long)i]);
 		if (hi < 0 || lo < 0 || s->contents[i / 2] != (unsigned char)(hi << 4 | lo)) {
-			snprintf(why, n, "the gap of /ByteRange is not this signature's /Contents");
+			setstr(why, n, "the gap of /ByteRange is not this signature's /Contents");
 			return -1;
 		}
 	}
@@ -112,7 +122,7 @@ static int check_range(const struct ds_pdf *p, const struct ds_pdf_sigref *s, ch
 	while (e > 0 && (b[e - 1] == '\n' || b[e - 1] == '\r') && end - e < 2)
 		e--;
 	if (e < 5 || memcmp(b + e - 5, "%%EOF", 5) != 0) {
-		snprintf(why, n, "/ByteRange does not end at the end of a revision");
+		setstr(why, n, "/ByteRange does not end at the end of a revision");
 		return -1;
 	}
 	return 0;
@@ -184,7 +194,7 @@ static int verify_one(struct ds_pdf *p, const struct ds_pdf_sigref *ref,
 	memset(r, 0, sizeof *r);
 	if (check_range(p, ref, why, sizeof why) < 0) {
 		r->indication = DS_TOTAL_FAILED;
-		snprintf(r->sub_indication, sizeof r->sub_indication, "FORMAT_FAILURE");
+		setstr(r->sub_indication, sizeof r->sub_indication, "FORMAT_FAILURE");
 		add_check(r, "byte_range", "FAILED", "%s", why);
 		return 0;
 	}
@@ -192,7 +202,7 @@ static int verify_one(struct ds_pdf *p, const struct ds_pdf_sigref *ref,
 	if (!cades && strcmp(ref->subfilter, "adbe.pkcs7.detached") != 0) {
 		int stamp = strcmp(ref->subfilter, "ETSI.RFC3161") == 0;
 		r->indication = stamp ? DS_INDETERMINATE : DS_TOTAL_FAILED;
-		snprintf(r->sub_indication, sizeof r->sub_indication, "FORMAT_FAILURE");
+		setstr(r->sub_indication, sizeof r->sub_indication, "FORMAT_FAILURE");
 		add_check(r, "subfilter", stamp ? "NOT_CHECKED" : "FAILED", "/SubFilter /%s %s",
 			  ref->subfilter[0] ? ref->subfilter : "(none)",
 			  stamp ? "(document time-stamps are not verified yet)" : "is not supported");
@@ -200,7 +210,7 @@ static int verify_one(struct ds_pdf *p, const struct ds_pdf_sigref *ref,
 	}
 	if (der_length(ref->contents, ref->contents_len, &cms_len) < 0) {
 		r->indication = DS_TOTAL_FAILED;
-		snprintf(r->sub_indication, sizeof r->sub_indication, "FORMAT_FAILURE");
+		setstr(r->sub_indication, sizeof r->sub_indication, "FORMAT_FAILURE");
 		add_check(r, "format", "FAILED", "/Contents is not one DER CMS followed by zeros");
 		return 0;
 	}
@@ -216,7 +226,7 @@ static int verify_one(struct ds_pdf *p, const struct ds_pdf_sigref *ref,
 		vo.claimed_time = pdf_time(ref->m_time);
 		if (vo.claimed_time == 0) {
 			r->indication = DS_TOTAL_FAILED;
-			snprintf(r->sub_indication, sizeof r->sub_indication, "FORMAT_FAILURE");
+			setstr(r->sub_indication, sizeof r->sub_indication, "FORMAT_FAILURE");
 			add_check(r, "signing_time", "FAILED", "no signing time (/M missing or malformed)");
 			goto done;
 		}
@@ -264,8 +274,8 @@ int ds_pades_verify(const char *name, const unsigned char *pdf, size_t len,
 	r->indication = DS_TOTAL_PASSED;
 	if (n == 0) {
 		r->indication = DS_INDETERMINATE;
-		snprintf(r->sub_indication, sizeof r->sub_indication, "SIGNED_DATA_NOT_FOUND");
-		snprintf(r->problem, sizeof r->problem, "the PDF has no signature");
+		setstr(r->sub_indication, sizeof r->sub_indication, "SIGNED_DATA_NOT_FOUND");
+		setstr(r->problem, sizeof r->problem, "the PDF has no signature");
 		goto done;
 	}
 	qsort(refs, n, sizeof refs[0], cmp_end);
@@ -289,9 +299,10 @@ int ds_pades_verify(const char *name, const unsigned char *pdf, size_t len,
 	struct ds_pades_sig *last = &r->sigs[n - 1];
 	if (!last->whole_file && last->cades.indication != DS_TOTAL_FAILED) {
 		uint64_t end = last->range[2] + last->range[3];
-		snprintf(r->problem, sizeof r->problem,
-			 "%llu bytes after the last signature's revision are not signed",
-			 (unsigned long long)(len - end));
+		if (snprintf(r->problem, sizeof r->problem,
+			     "%llu bytes after the last signature's revision are not signed",
+			     (unsigned long long)(len - end)) < 0)
+			r->problem[0] = '\0';
 		add_check(&last->cades, "coverage", "FAILED", "%s", r->problem);
 		worse(&last->cades.indication, last->cades.sub_indication,
 		      sizeof last->cades.sub_indication, DS_TOTAL_FAILED, "FORMAT_FAILURE");

@@ -52,7 +52,7 @@ static int mkpdf(const char *out, int pages)
 int main(int argc, char **argv)
 {
 	if (argc == 4 && strcmp(argv[1], "mkpdf") == 0)
-		return mkpdf(argv[2], atoi(argv[3]) > 0 ? atoi(argv[3]) : 1);
+		return mkpdf(argv[2], strtol(argv[3], NULL, 10) > 0 ? (int)strtol(argv[3], NULL, 10) : 1);
 	if (argc < 8 || strcmp(argv[1], "sign") != 0) {
 		fprintf(stderr, "usage: ds_pades_tool sign KEY CERT PASSFILE IN OUT FIELD [B-B|B-T [TSA_URL TSA_CA]]\n");
 		return 64;
