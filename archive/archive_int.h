@@ -32,6 +32,23 @@ int ds_archive__manifest_parse(struct ds_asic_manifest *out, const unsigned char
 			       size_t len, const char *what);
 void ds_archive__manifest_clear(struct ds_asic_manifest *m);
 
+/* Limits of ds_archive__xml_bounds. */
+struct ds_xml_limits {
+	size_t bytes;    /* the document */
+	size_t attrs;    /* attributes (namespace declarations too) in one start tag */
+	size_t depth;    /* nesting of elements */
+	size_t elements; /* elements, comments, PIs and CDATA sections */
+};
+
+/* Counts the markup of an XML document over its bytes, before any XML
+ * parser sees it (archive/xml_bounds.c): 0 within `lim`; DS_ETOOBIG past a
+ * limit, DS_EINVALID for bytes it cannot delimit the way libxml2 would (a
+ * declaration, NUL, UTF-16, a malformed tag). `what` names the document in
+ * the message. Parse with XML_PARSE_IGNORE_ENC afterwards: the counts hold
+ * for the bytes read as UTF-8. */
+int ds_archive__xml_bounds(const unsigned char *xml, size_t len, const struct ds_xml_limits *lim,
+			   const char *what);
+
 /* SHA-256 of a file, streamed, into 32 raw bytes; *size_out gets its size. */
 int ds_archive__sha256_file(const char *path, unsigned char out[32], uint64_t *size_out);
 

@@ -223,16 +223,27 @@ static int manifest_parse(struct ds_asic_manifest *out, const unsigned char *xml
 	int err = 0, bad = 0;
 	size_t cap = 0;
 
+	static const struct ds_xml_limits lim = {
+		.bytes = DS_BUNDLE_MANIFEST_BYTES_MAX,
+		.attrs = DS_XML_ATTRS_MAX,
+		.depth = DS_XML_DEPTH_MAX,
+		.elements = DS_MANIFEST_ELEMENTS_MAX,
+	};
+
 	memset(out, 0, sizeof *out);
-	if (len == 0 || len > DS_BUNDLE_MANIFEST_BYTES_MAX)
-		return ds_error_set(DS_ETOOBIG, "%s: size %zu outside 1..%zu bytes", what, len,
-				    (size_t)DS_BUNDLE_MANIFEST_BYTES_MAX);
 	/* No document type, hence no entity can be declared: refuse before
 	 * libxml2 parses anything of it. */
-	if (memmem(xml, len, "<!DOCTYPE", 9) || memmem(xml, len, "<!ENTITY", 8))
+	if (len > 0 && len <= DS_BUNDLE_MANIFEST_BYTES_MAX &&
+	    (memmem(xml, len, "<!DOCTYPE", 9) || memmem(xml, len, "<!ENTITY", 8)))
 		return ds_error_set(DS_EINVALID, "%s: a DOCTYPE or ENTITY declaration", what);
-	doc = xmlReadMemory((const char *)xml, (int)len, what, NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	/* libxml2's work in one start tag grows with the square of its
+	 * attributes: count before it parses (and read the bytes as the
+	 * counter did, as UTF-8, whatever encoding they declare). */
+	if ((err = ds_archive__xml_bounds(xml, len, &lim, what)) < 0)
+		return err;
+	doc = xmlReadMemory((const char *)xml, (int)len, what, "UTF-8",
+			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+				    XML_PARSE_IGNORE_ENC);
 	if (!doc) {
 		err = ds_error_set(DS_EINVALID, "%s: not well-formed XML", what);
 		goto done;

@@ -41,6 +41,12 @@ extern "C" {
 #define DS_BUNDLE_JSON_BYTES_MAX ((size_t)16 << 20)
 #define DS_BUNDLE_SIGS_MAX 16
 #define DS_BUNDLE_CD_BYTES_MAX ((uint64_t)64 << 20) /* central directory */
+/* Any XML we read (ASiCManifests) is counted over its bytes before libxml2
+ * parses it: attributes in one start tag, nesting, and elements (comments,
+ * processing instructions and CDATA sections count as elements). */
+#define DS_XML_ATTRS_MAX 16
+#define DS_XML_DEPTH_MAX 16
+#define DS_MANIFEST_ELEMENTS_MAX (4 * DS_BUNDLE_ENTRIES_MAX + 16)
 
 #define DS_ASIC_MIMETYPE "application/vnd.etsi.asic-e+zip"
 #define DS_ASIC_NS "http://uri.etsi.org/02918/v1.2.1#"

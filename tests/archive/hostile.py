@@ -28,7 +28,7 @@ def stored(name):
     return name == "mimetype" or name.endswith((".tif", ".png", ".pdf", ".p7s", ".jpg"))
 
 
-def write(case, ents, ind="TOTAL_FAILED", sub="FORMAT_FAILURE", method=None):
+def write(case, ents, ind="TOTAL_FAILED", sub="FORMAT_FAILURE", method=None, check=None):
     path = "%s/%s.asice" % (out, case)
     with zipfile.ZipFile(path, "w") as z:
         for item in ents:
@@ -37,7 +37,7 @@ def write(case, ents, ind="TOTAL_FAILED", sub="FORMAT_FAILURE", method=None):
             zi = zipfile.ZipInfo(n, date_time=(2020, 1, 2, 3, 4, 6))
             zi.compress_type = m
             z.writestr(zi, d)
-    expect.append("%s %s %s" % (case, ind, sub))
+    expect.append("%s %s %s%s" % (case, ind, sub, " " + check if check else ""))
     return path
 
 
@@ -81,6 +81,25 @@ write("manifest_doctype", replace(entries, "META-INF/ASiCManifest001.xml",
       b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "xx">]>' + d["META-INF/ASiCManifest001.xml"].split(b"?>", 1)[1]))
 write("manifest_lists_missing", replace(entries, "META-INF/ASiCManifest001.xml",
       d["META-INF/ASiCManifest001.xml"].replace(page.encode(), b"pages/p0404.tif")))
+
+# XML that libxml2 would take minutes over (its duplicate-attribute check
+# is quadratic in one start tag) or that nests or repeats without end: each
+# counted over the bytes and refused before libxml2 parses it
+M1 = "META-INF/ASiCManifest001.xml"
+m1 = d[M1]
+attrs = b"".join(b' a%d="x"' % k for k in range(200000))
+write("manifest_attrs_200k", replace(entries, M1, m1.replace(b"<asic:SigReference ", b"<asic:SigReference" + attrs + b" ", 1)),
+      check="manifests")
+nsdecl = b"".join(b' xmlns:n%d="urn:x:%d"' % (k, k) for k in range(100000))
+write("manifest_xmlns_100k", replace(entries, M1, m1.replace(b"<asic:ASiCManifest ", b"<asic:ASiCManifest" + nsdecl + b" ", 1)),
+      check="manifests")
+write("manifest_deep", replace(entries, M1, m1.replace(b"</asic:ASiCManifest>", b"<x>" * 5000 + b"</x>" * 5000 + b"</asic:ASiCManifest>")),
+      check="manifests")
+write("manifest_elements_100k", replace(entries, M1, m1.replace(b"</asic:ASiCManifest>", b"<!---->" * 100000 + b"</asic:ASiCManifest>")),
+      check="manifests")
+# an encoding declaration libxml2 would switch to (EBCDIC: "<" is 0x4C, "L")
+write("manifest_ebcdic", replace(entries, M1, m1.replace(b'encoding="UTF-8"', b'encoding="IBM037"', 1)),
+      check="manifests")
 
 # non-UTF-8 name: write a placeholder, patch its bytes in both headers
 p = write("name_not_utf8", entries + [("pages/QQQQ.tif", b"x")])
