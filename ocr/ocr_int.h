@@ -31,9 +31,10 @@ struct ds_ocr__prepared {
 };
 
 /* Pages larger than this are downsampled before cleaning and recognition,
- * so that one OCR worker stays within about 200 MB whatever the page: A4 at
- * 600 dpi (34.8 Mpx) is read as it is. */
-#define DS_OCR_PIXELS_MAX ((double)36e6)
+ * so that one OCR worker stays well under 512 MB whatever the page
+ * (bench/rss.sh): A4 at 400 dpi (15.5 Mpx) and A3 at 300 dpi (17.4) are
+ * read as they are or nearly; A4 at 600 dpi is read at about 400. */
+#define DS_OCR_PIXELS_MAX ((double)18e6)
 
 /* Blank test, orientation (Leptonica, then OSD through `e` when undecided)
  * and deskew of a decoded page. `in` is not modified. */

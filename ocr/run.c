@@ -188,6 +188,9 @@ static int process(struct run *r, ds_ocr_engine *e, struct job *j,
 		}
 		goto done;
 	}
+	/* the decoded page is not needed any more: Tesseract reads the
+	 * prepared one (a page near the budgets holds 144 MiB) */
+	pixDestroy(&pix);
 	/* a page downsampled for OCR has its resolution scaled with it */
 	int dpi = prep->scale > 0 && prep->scale < 1 ? (int)lround(j->page.dpi * prep->scale)
 						       : j->page.dpi;
