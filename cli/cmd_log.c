@@ -23,7 +23,7 @@ const struct ds_cmd ds_cmd_log = {
 	.usage = "checkpoint --passphrase-file F | --passphrase-fd N [-o FILE] [--json]"
 		 " | prove CODE [--seal-id ID | --index I] [--size N] [-o FILE] [--json]"
 		 " | consistency OLD_SIZE NEW_SIZE [-o FILE]"
-		 " | verify OLD NEW [--proof FILE] [--key PUB]"
+		 " | verify OLD [NEW] [--proof FILE] [--key PUB]"
 		 " | audit [--key PUB] [--json]"
 		 " | show [--json] | list [CODE] [--json]",
 	.summary = "the seal log: sign checkpoints, prove inclusion, check consistency, audit",
@@ -37,11 +37,12 @@ static const char options[] =
 	"                        tree size, then one hex hash a line\n"
 	"  consistency OLD NEW   consistency proof between two tree sizes: old size,\n"
 	"                        new size, then one hex hash a line\n"
-	"  verify OLD NEW        check two checkpoint files: signatures, and that NEW\n"
-	"                        extends OLD (the proof is computed from the catalog,\n"
-	"                        or read from --proof: then no home is needed with --key)\n"
-	"  audit                 recompute every leaf hash and the head of every stored\n"
-	"                        checkpoint from the leaves; check the notes' signatures\n"
+	"  verify OLD [NEW]      check checkpoint files: signatures, and that this home's\n"
+	"                        log (and NEW) still extend OLD: its leaves and its event\n"
+	"                        chain head; exit 1 \"rolled back\" when not (with --proof\n"
+	"                        the proof is read from the file: no home with --key)\n"
+	"  audit                 recompute the event chain, every leaf hash and the head\n"
+	"                        of every stored checkpoint; check the notes' signatures\n"
 	"  show                  the latest checkpoint, the log size, the verifier key\n"
 	"  list [CODE]           the leaves (of one dossier)\n"
 	"  --passphrase-file F   the passphrase of pki/log.key (first line of F)\n"
@@ -120,19 +121,23 @@ static int cmd_checkpoint(struct ds_cli *cli, ds_home *h, const struct opts *o)
 		goto done;
 	}
 	hex32(cp.root.b, hex);
-	if (had_prev && prev->size == cp.size) {
-		(void)fprintf(stderr, "dossier log: no seals since the checkpoint of %llu leaves; "
-			      "here it is again\n", (unsigned long long)cp.size);
-	} else if (ds_fmt(detail, sizeof detail, "size %llu root %s", (unsigned long long)cp.size,
-			  hex) == 0 &&
+	if (had_prev && prev->size == cp.size && prev->has_events == cp.has_events &&
+	    prev->events == cp.events) {
+		(void)fprintf(stderr, "dossier log: nothing sealed or recorded since the checkpoint "
+			      "of %llu leaves; here it is again\n", (unsigned long long)cp.size);
+	} else if (ds_fmt(detail, sizeof detail, "size %llu root %s events %llu",
+			  (unsigned long long)cp.size, hex, (unsigned long long)cp.events) == 0 &&
 		   (err = ds_catalog_event_add(h->catalog, NULL, ds_cli_actor(NULL), "log_checkpoint",
 					       detail)) < 0) {
 		rc = ds_cli_fail(cli, err);
 		goto done;
 	}
 	if (o->json) {
-		json_t *j = json_pack("{s:s, s:I, s:s, s:s}", "origin", cp.origin, "size",
-				      (json_int_t)cp.size, "root", hex, "note", note);
+		char ehex[65];
+		hex32(cp.events_head.b, ehex);
+		json_t *j = json_pack("{s:s, s:I, s:s, s:I, s:s, s:s}", "origin", cp.origin, "size",
+				      (json_int_t)cp.size, "root", hex, "events", (json_int_t)cp.events,
+				      "events_head", ehex, "note", note);
 		if (o->output != NULL && (rc = write_out(cli, o->output, note)) != 0) {
 			json_decref(j);
 			goto done;
@@ -270,6 +275,19 @@ done:
 	return rc;
 }
 
+/* Whether this home's log still extends `cp`; exit 1 naming the file when
+ * not ("rolled back"), or when a leaf or the event chain is broken. */
+static int against_home(struct ds_cli *cli, ds_home *h, const char *path,
+			const struct ds_checkpoint *cp)
+{
+	char reason[DS_SEALLOG_REASON_MAX];
+	int err = ds_seallog_verify_against(h->catalog, cp, reason, sizeof reason);
+	if (err == DS_ESIG || err == DS_ECORRUPT)
+		return ds_cli_failf(cli, DS_EXIT_FAIL, "%s: %s", path,
+				    reason[0] ? reason : ds_error_last());
+	return err < 0 ? ds_cli_fail(cli, err) : 0;
+}
+
 static int cmd_verify(struct ds_cli *cli, ds_home *h, const struct opts *o, const char *old_path,
 		      const char *new_path)
 {
@@ -285,16 +303,29 @@ static int cmd_verify(struct ds_cli *cli, ds_home *h, const struct opts *o, cons
 	memset(&b, 0, sizeof b);
 	if ((rc = load_pub(cli, h, o, &key)) != 0)
 		return rc;
-	if ((rc = read_note(cli, old_path, key, &a)) != 0 || (rc = read_note(cli, new_path, key, &b)) != 0)
+	if ((rc = read_note(cli, old_path, key, &a)) != 0)
+		goto done;
+	if (new_path == NULL) {
+		/* OLD against the log as it is now. */
+		if ((rc = against_home(cli, h, old_path, &a)) != 0)
+			goto done;
+		printf("extends: this home's log (its leaves and its events) still extends %s "
+		       "(%llu leaves, events to %llu)\n", old_path, (unsigned long long)a.size,
+		       (unsigned long long)a.events);
+		goto done;
+	}
+	if ((rc = read_note(cli, new_path, key, &b)) != 0)
 		goto done;
 	if (strcmp(a.origin, b.origin) != 0) {
 		rc = ds_cli_failf(cli, DS_EXIT_FAIL, "the checkpoints are of two logs (\"%s\", \"%s\")",
 				  a.origin, b.origin);
 		goto done;
 	}
-	if (a.size > b.size) {
-		rc = ds_cli_failf(cli, DS_EXIT_USAGE, "%s (%llu leaves) is newer than %s (%llu leaves)",
-				  old_path, (unsigned long long)a.size, new_path, (unsigned long long)b.size);
+	if (a.size > b.size || (a.has_events && (!b.has_events || a.events > b.events))) {
+		rc = ds_cli_failf(cli, DS_EXIT_FAIL, "rolled back: %s (%llu leaves, events to %llu) "
+				  "does not extend %s (%llu leaves, events to %llu)", new_path,
+				  (unsigned long long)b.size, (unsigned long long)b.events, old_path,
+				  (unsigned long long)a.size, (unsigned long long)a.events);
 		goto done;
 	}
 	if ((err = ds_seallog_consistency(h->catalog, a.size, b.size, proof, &np)) < 0) {
@@ -303,11 +334,15 @@ static int cmd_verify(struct ds_cli *cli, ds_home *h, const struct opts *o, cons
 	}
 	/* Only the signed heads are trusted: the catalog supplies the proof. */
 	if (ds_merkle_consistency_verify(a.size, b.size, &a.root, &b.root, proof, np) < 0) {
-		rc = ds_cli_failf(cli, DS_EXIT_FAIL, "NOT consistent: %s (%llu) and %s (%llu): %s",
-				  old_path, (unsigned long long)a.size, new_path,
-				  (unsigned long long)b.size, ds_error_last());
+		rc = ds_cli_failf(cli, DS_EXIT_FAIL, "NOT consistent (rolled back or rewritten): "
+				  "%s (%llu) and %s (%llu): %s", old_path, (unsigned long long)a.size,
+				  new_path, (unsigned long long)b.size, ds_error_last());
 		goto done;
 	}
+	/* Both against the catalog: one event chain passing through both heads. */
+	if ((rc = against_home(cli, h, old_path, &a)) != 0 ||
+	    (rc = against_home(cli, h, new_path, &b)) != 0)
+		goto done;
 	printf("consistent: %s (%llu leaves) -> %s (%llu leaves), %zu proof hashes\n", old_path,
 	       (unsigned long long)a.size, new_path, (unsigned long long)b.size, np);
 	rc = 0;
@@ -344,7 +379,8 @@ done:
 static int cmd_audit(struct ds_cli *cli, ds_home *h, const struct opts *o)
 {
 	ds_seallog_key *key = NULL;
-	uint64_t n = 0;
+	struct ds_event_head head;
+	uint64_t n = 0, nev = 0;
 	size_t ncp = 0;
 	char path[4096];
 	int err, rc = 0, have_key = 0;
@@ -357,7 +393,10 @@ static int cmd_audit(struct ds_cli *cli, ds_home *h, const struct opts *o)
 	} else {
 		(void)fprintf(stderr, "dossier log: no pki/log.pub: checkpoint signatures not checked\n");
 	}
-	err = ds_seallog_audit(h->catalog, key, &n, &ncp);
+	/* The event chain first: its first broken link is the news. */
+	err = ds_catalog_event_chain_verify(h->catalog, &head, &nev);
+	if (err == 0)
+		err = ds_seallog_audit(h->catalog, key, &n, &ncp);
 	if (err == DS_ECORRUPT) {
 		rc = ds_cli_failf(cli, DS_EXIT_FAIL, "audit FAILED: %s", ds_error_last());
 		goto done;
@@ -366,13 +405,18 @@ static int cmd_audit(struct ds_cli *cli, ds_home *h, const struct opts *o)
 		goto done;
 	}
 	if (o->json) {
-		json_t *j = json_pack("{s:b, s:I, s:I, s:b}", "ok", 1, "leaves", (json_int_t)n,
-				      "checkpoints", (json_int_t)ncp, "signatures_checked", have_key);
+		char ehex[65];
+		hex32(head.hash, ehex);
+		json_t *j = json_pack("{s:b, s:I, s:I, s:b, s:I, s:I, s:s}", "ok", 1, "leaves",
+				      (json_int_t)n, "checkpoints", (json_int_t)ncp,
+				      "signatures_checked", have_key, "events", (json_int_t)nev,
+				      "events_last", (json_int_t)head.id, "events_head", ehex);
 		rc = j ? ds_cli_print_json(j) : DS_EXIT_SOFTWARE;
 		json_decref(j);
 	} else {
-		printf("seal log OK: %llu leaves, %zu checkpoints%s\n", (unsigned long long)n, ncp,
-		       have_key ? ", signatures verified" : "");
+		printf("seal log OK: %llu leaves, %zu checkpoints%s; event chain OK: %llu events\n",
+		       (unsigned long long)n, ncp, have_key ? ", signatures verified" : "",
+		       (unsigned long long)nev);
 	}
 done:
 	ds_seallog_key_free(key);
@@ -383,13 +427,15 @@ static int cmd_show(struct ds_cli *cli, ds_home *h, const struct opts *o)
 {
 	struct ds_seallog_checkpoint_row *row = malloc(sizeof *row);
 	ds_seallog_key *key = NULL;
+	struct ds_event_head ev;
 	char vkey[512] = "", path[4096], hex[65] = "";
 	uint64_t n = 0;
 	int err, rc = 0, have_cp = 0;
 
 	if (row == NULL)
 		return ds_cli_failf(cli, DS_EXIT_SOFTWARE, "out of memory");
-	if ((err = ds_catalog_seallog_size(h->catalog, &n)) < 0) {
+	if ((err = ds_catalog_seallog_size(h->catalog, &n)) < 0 ||
+	    (err = ds_catalog_event_head(h->catalog, &ev)) < 0) {
 		rc = ds_cli_fail(cli, err);
 		goto done;
 	}
@@ -410,6 +456,9 @@ static int cmd_show(struct ds_cli *cli, ds_home *h, const struct opts *o)
 				      "key_name", ds_cli_seallog_key_name(h), "leaves", (json_int_t)n,
 				      "verifier_key", vkey);
 		if (j && have_cp) {
+			if (row->has_events)
+				json_object_set_new(j, "checkpoint_events",
+						    json_integer((json_int_t)row->events));
 			json_object_set_new(j, "checkpoint_size", json_integer((json_int_t)row->size));
 			json_object_set_new(j, "checkpoint_root", json_string(hex));
 			json_object_set_new(j, "checkpoint", json_string(row->note));
@@ -421,9 +470,12 @@ static int cmd_show(struct ds_cli *cli, ds_home *h, const struct opts *o)
 		printf("verifier key:  %s\n", vkey[0] ? vkey : "(no pki/log.pub)");
 		printf("leaves:        %llu\n", (unsigned long long)n);
 		if (have_cp) {
-			printf("checkpoint:    %llu leaves, root %s%s\n\n%s",
-			       (unsigned long long)row->size, hex,
-			       row->size < n ? "  (newer seals not yet covered)" : "", row->note);
+			printf("checkpoint:    %llu leaves, root %s%s\n", (unsigned long long)row->size, hex,
+			       row->size < n ? "  (newer seals not yet covered)" : "");
+			if (row->has_events)
+				printf("events:        up to %llu%s\n", (unsigned long long)row->events,
+				       (int64_t)row->events < ev.id ? "  (newer events not yet covered)" : "");
+			printf("\n%s", row->note);
 		} else {
 			printf("checkpoint:    none (run `dossier log checkpoint`)\n");
 		}
@@ -528,7 +580,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	nargs = argc - optind - 1;
 	if (!((strcmp(sub, "checkpoint") == 0 && nargs == 0) ||
 	      (strcmp(sub, "prove") == 0 && nargs == 1) ||
-	      (strcmp(sub, "verify") == 0 && nargs == 2) ||
+	      (strcmp(sub, "verify") == 0 && (nargs == 2 || (nargs == 1 && o.proof == NULL))) ||
 	      (strcmp(sub, "consistency") == 0 && nargs == 2) ||
 	      (strcmp(sub, "audit") == 0 && nargs == 0) ||
 	      (strcmp(sub, "show") == 0 && nargs == 0) ||
@@ -545,7 +597,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	else if (strcmp(sub, "prove") == 0)
 		rc = cmd_prove(cli, h, &o, argv[optind + 1]);
 	else if (strcmp(sub, "verify") == 0)
-		rc = cmd_verify(cli, h, &o, argv[optind + 1], argv[optind + 2]);
+		rc = cmd_verify(cli, h, &o, argv[optind + 1], nargs == 2 ? argv[optind + 2] : NULL);
 	else if (strcmp(sub, "consistency") == 0)
 		rc = cmd_consistency(cli, h, &o, argv[optind + 1], argv[optind + 2]);
 	else if (strcmp(sub, "audit") == 0)

@@ -89,7 +89,15 @@ static const char *const migrations[] = {
 	ds_catalog__schema_archive,
 	ds_catalog__schema_daemon,
 	ds_catalog__schema_daemon2,
+	ds_catalog__schema_chain,
 };
+/* Run after a migration's script, in its transaction (NULL: none). */
+static int (*const migration_hooks[])(ds_catalog *) = {
+	NULL, NULL, NULL, NULL, NULL, NULL, NULL, ds_catalog__schema_chain_hook,
+};
+_Static_assert(sizeof migration_hooks / sizeof migration_hooks[0] ==
+		       sizeof migrations / sizeof migrations[0],
+	       "one hook slot per migration");
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 int ds_catalog_schema_latest(void) { return NMIGRATIONS; }
@@ -227,6 +235,11 @@ static int migrate(ds_catalog *c, int target)
 				     ds_error_last());
 			goto done;
 		}
+		if (migration_hooks[v] && (err = migration_hooks[v](c)) < 0) {
+			ds_error_set(err, "%s: migration to schema %d failed: %s", c->path, v + 1,
+				     ds_error_last());
+			goto done;
+		}
 		if ((err = ds_fmt(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1)) < 0 ||
 		    (err = ds_catalog__exec(c, pragma)) < 0)
 			goto done;
@@ -276,6 +289,7 @@ int ds_catalog_open_version(ds_catalog **out, const char *path, int create, int 
 	}
 	if ((err = migrate(c, target)) < 0)
 		goto done;
+	c->version = target;
 	*out = c;
 	c = NULL; /* transferred */
 done:
@@ -505,27 +519,11 @@ int ds_catalog__dossier_id(ds_catalog *c, const char *code, int64_t *id)
 	return err;
 }
 
+/* Every event goes through the chain (core/catalog_events.c). */
 static int event_insert(ds_catalog *c, int64_t dossier_id, const char *actor, const char *action,
 			const char *detail)
 {
-	sqlite3_stmt *st = NULL;
-	int err = ds_catalog__prepare(
-		c, &st, "INSERT INTO events(dossier, at, actor, action, detail) VALUES(?, ?, ?, ?, ?)");
-	if (err < 0)
-		return err;
-	if (dossier_id > 0)
-		sqlite3_bind_int64(st, 1, dossier_id);
-	else
-		sqlite3_bind_null(st, 1);
-	sqlite3_bind_int64(st, 2, ds_now());
-	sqlite3_bind_text(st, 3, actor && *actor ? actor : "unknown", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, detail ? detail : "", -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE)
-		err = ds_catalog__err(c, rc, "writing an event");
-	sqlite3_finalize(st);
-	return err;
+	return ds_catalog__event_insert(c, dossier_id, actor, NULL, action, detail);
 }
 
 int ds_catalog_dossier_create(ds_catalog *c, const struct ds_dossier_new *d,
@@ -729,6 +727,16 @@ int ds_catalog_event_add(ds_catalog *c, const char *code, const char *actor, con
 	return event_insert(c, id, actor, action, detail);
 }
 
+int ds_catalog_event_add_for(ds_catalog *c, const char *code, const char *actor,
+			     const char *on_behalf_of, const char *action, const char *detail)
+{
+	int64_t id = 0;
+	int err;
+	if (code && (err = ds_catalog__dossier_id(c, code, &id)) < 0)
+		return err;
+	return ds_catalog__event_insert(c, id, actor, on_behalf_of, action, detail);
+}
+
 static void fill_event(sqlite3_stmt *st, void *ptr)
 {
 	struct ds_event *e = ptr;
@@ -737,6 +745,7 @@ static void fill_event(sqlite3_stmt *st, void *ptr)
 	ds_catalog__copy(e->actor, sizeof e->actor, sqlite3_column_text(st, 2));
 	ds_catalog__copy(e->action, sizeof e->action, sqlite3_column_text(st, 3));
 	ds_catalog__copy(e->detail, sizeof e->detail, sqlite3_column_text(st, 4));
+	ds_catalog__copy(e->on_behalf_of, sizeof e->on_behalf_of, sqlite3_column_text(st, 5));
 }
 
 int ds_catalog_event_list(ds_catalog *c, const char *code, struct ds_event **out, size_t *n)
@@ -747,7 +756,7 @@ int ds_catalog_event_list(ds_catalog *c, const char *code, struct ds_event **out
 	if (code && (err = ds_catalog__dossier_id(c, code, &id)) < 0)
 		return err;
 	if ((err = ds_catalog__prepare(c, &st,
-				       "SELECT id, at, actor, action, detail FROM events "
+				       "SELECT id, at, actor, action, detail, on_behalf_of FROM events "
 				       "WHERE (?1 = 0 AND dossier IS NULL) OR dossier = ?1 ORDER BY id")) < 0)
 		return err;
 	sqlite3_bind_int64(st, 1, id);

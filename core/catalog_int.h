@@ -14,6 +14,7 @@
 struct ds_catalog {
 	sqlite3 *db;
 	int in_tx;
+	int version; /* the schema opened at (0 while migrating) */
 	char path[4096];
 };
 
@@ -47,5 +48,15 @@ extern const char ds_catalog__schema_seallog[]; /* v4: seal log leaves, checkpoi
 extern const char ds_catalog__schema_archive[]; /* v5: bundles, results, reuse */
 extern const char ds_catalog__schema_daemon[];  /* v6: inbox files, job queue */
 extern const char ds_catalog__schema_daemon2[]; /* v7: jobs interrupted, estimated dpi */
+extern const char ds_catalog__schema_chain[];   /* v8: event chain, checkpoints of events */
+/* v8's hook: chains the events already there, recreates the event triggers. */
+int ds_catalog__schema_chain_hook(ds_catalog *c);
+
+/* Appends an event to the chain (core/catalog_events.c): takes the write
+ * lock unless the caller holds it, links the event to the head. A catalog
+ * opened below schema 8 (tools, migration tests) gets an unchained row, as
+ * that schema had; the upgrade chains it. */
+int ds_catalog__event_insert(ds_catalog *c, int64_t dossier_id, const char *actor,
+			     const char *on_behalf_of, const char *action, const char *detail);
 
 #endif

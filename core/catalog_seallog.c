@@ -42,7 +42,7 @@ const char ds_catalog__schema_seallog[] =
 	"  BEGIN SELECT RAISE(ABORT, 'the seal log is append-only'); END;";
 
 #define LEAF_COLS "idx, leaf, leaf_hash, dossier_code, seal_id, sealed_at, logged_at"
-#define CP_COLS "size, root, note, signed_at"
+#define CP_COLS "size, root, note, signed_at, events, events_head"
 
 static void fill_leaf(sqlite3_stmt *st, struct ds_seallog_leaf *l)
 {
@@ -67,6 +67,11 @@ static void fill_cp(sqlite3_stmt *st, struct ds_seallog_checkpoint_row *r)
 		memcpy(r->root, h, DS_MERKLE_HASH_LEN);
 	ds_catalog__copy(r->note, sizeof r->note, sqlite3_column_text(st, 2));
 	r->signed_at = sqlite3_column_int64(st, 3);
+	if (sqlite3_column_type(st, 4) != SQLITE_NULL && sqlite3_column_bytes(st, 5) == DS_MERKLE_HASH_LEN) {
+		r->has_events = 1;
+		r->events = (uint64_t)sqlite3_column_int64(st, 4);
+		memcpy(r->events_head, sqlite3_column_blob(st, 5), DS_MERKLE_HASH_LEN);
+	}
 }
 
 int ds_catalog_seallog_size(ds_catalog *c, uint64_t *out)
@@ -256,16 +261,22 @@ done:
 
 int ds_catalog_seallog_checkpoint_add(ds_catalog *c, uint64_t size,
 				      const unsigned char root[DS_MERKLE_HASH_LEN], const char *note,
-				      int64_t signed_at)
+				      int64_t signed_at, const struct ds_checkpoint *cp)
 {
 	sqlite3_stmt *st = NULL;
 	int rc, err;
 
 	if (size > (uint64_t)INT64_MAX)
 		return ds_error_set(DS_EINVALID, "seal log: checkpoint size out of range");
+	if (cp != NULL && cp->has_events && cp->events > (uint64_t)INT64_MAX)
+		return ds_error_set(DS_EINVALID, "seal log: checkpoint event id out of range");
 	if ((err = ds_catalog__prepare(c, &st, "INSERT INTO seallog_checkpoints(" CP_COLS
-					       ") VALUES(?, ?, ?, ?)")) < 0)
+					       ") VALUES(?, ?, ?, ?, ?, ?)")) < 0)
 		return err;
+	if (cp != NULL && cp->has_events) {
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)cp->events);
+		sqlite3_bind_blob(st, 6, cp->events_head.b, DS_MERKLE_HASH_LEN, SQLITE_STATIC);
+	}
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
 	sqlite3_bind_blob(st, 2, root, DS_MERKLE_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, note, -1, SQLITE_STATIC);
@@ -301,7 +312,7 @@ static int cp_one(ds_catalog *c, const char *sql, int64_t size,
 
 int ds_catalog_seallog_checkpoint_latest(ds_catalog *c, struct ds_seallog_checkpoint_row *out)
 {
-	return cp_one(c, "SELECT " CP_COLS " FROM seallog_checkpoints ORDER BY size DESC LIMIT 1", -1,
+	return cp_one(c, "SELECT " CP_COLS " FROM seallog_checkpoints ORDER BY seq DESC LIMIT 1", -1,
 		      out);
 }
 
@@ -310,7 +321,7 @@ int ds_catalog_seallog_checkpoint_get(ds_catalog *c, uint64_t size,
 {
 	if (size > (uint64_t)INT64_MAX)
 		return ds_error_set(DS_ENOTFOUND, "%s: no seal log checkpoint of that size", c->path);
-	return cp_one(c, "SELECT " CP_COLS " FROM seallog_checkpoints WHERE size = ?", (int64_t)size,
+	return cp_one(c, "SELECT " CP_COLS " FROM seallog_checkpoints WHERE size = ? ORDER BY seq DESC LIMIT 1", (int64_t)size,
 		      out);
 }
 
@@ -324,7 +335,7 @@ int ds_catalog_seallog_checkpoint_list(ds_catalog *c, struct ds_seallog_checkpoi
 
 	*out = NULL;
 	*n = 0;
-	if ((err = ds_catalog__prepare(c, &st, "SELECT " CP_COLS " FROM seallog_checkpoints ORDER BY size")) < 0)
+	if ((err = ds_catalog__prepare(c, &st, "SELECT " CP_COLS " FROM seallog_checkpoints ORDER BY seq")) < 0)
 		return err;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((err = grow(&arr, &cap, cnt, sizeof **out)) < 0)

@@ -131,9 +131,49 @@ static int row_check(const struct ds_seallog_checkpoint_row *r, const ds_seallog
 	if (err < 0)
 		return ds_error_set(DS_ECORRUPT, "seal log checkpoint %llu: %s",
 				    (unsigned long long)r->size, ds_error_last());
-	if (cp->size != r->size || CRYPTO_memcmp(cp->root.b, r->root, DS_MERKLE_HASH_LEN) != 0)
+	if (cp->size != r->size || CRYPTO_memcmp(cp->root.b, r->root, DS_MERKLE_HASH_LEN) != 0 ||
+	    cp->has_events != r->has_events ||
+	    (cp->has_events && (cp->events != r->events ||
+				CRYPTO_memcmp(cp->events_head.b, r->events_head, DS_MERKLE_HASH_LEN) != 0)))
 		return ds_error_set(DS_ECORRUPT, "seal log checkpoint %llu: note and row disagree",
 				    (unsigned long long)r->size);
+	return 0;
+}
+
+/* Whether the catalog's event chain (already verified whole) still passes
+ * through the head `cp` commits to. DS_ESIG with the reason when not. */
+static int events_check(ds_catalog *c, const struct ds_checkpoint *cp,
+			const struct ds_event_head *head, char *reason, size_t rn)
+{
+	unsigned char h[DS_EVENT_HASH_LEN];
+	char r[DS_SEALLOG_REASON_MAX];
+	int err;
+
+	if (!cp->has_events)
+		return 0;
+	if (cp->events > (uint64_t)head->id) {
+		if (snprintf(r, sizeof r, "rolled back: the checkpoint commits to events up to %llu, "
+			     "the catalog's end at %lld (events deleted)", (unsigned long long)cp->events,
+			     (long long)head->id) < 0)
+			r[0] = '\0';
+		ds_seallog__reason(reason, rn, r);
+		return ds_error_set(DS_ESIG, "seal log: %s", r);
+	}
+	err = ds_catalog_event_hash(c, (int64_t)cp->events, h);
+	if (err == DS_ENOTFOUND) {
+		ds_error_clear();
+		h[0] = (unsigned char)~cp->events_head.b[0]; /* differs */
+	} else if (err < 0) {
+		return err;
+	}
+	if (CRYPTO_memcmp(h, cp->events_head.b, DS_EVENT_HASH_LEN) != 0) {
+		if (snprintf(r, sizeof r, "rolled back: the event chain no longer passes through the "
+			     "head of event %llu the checkpoint commits to (events before it changed "
+			     "and the chain recomputed)", (unsigned long long)cp->events) < 0)
+			r[0] = '\0';
+		ds_seallog__reason(reason, rn, r);
+		return ds_error_set(DS_ESIG, "seal log: %s", r);
+	}
 	return 0;
 }
 
@@ -147,7 +187,8 @@ static int checkpoint_once(ds_catalog *c, const ds_seallog_key *key, struct ds_c
 	struct ds_seallog_checkpoint_row *latest = NULL, *again = NULL;
 	struct ds_merkle_hash *hashes = NULL, old_root, proof[DS_SEALLOG_PROOF_MAX];
 	struct ds_checkpoint old;
-	uint64_t size = 0;
+	struct ds_event_head head;
+	uint64_t size = 0, newer = 0;
 	size_t np = 0;
 	char *note = NULL;
 	int err, have_latest = 0, have_again = 0, began = 0;
@@ -170,10 +211,23 @@ static int checkpoint_once(ds_catalog *c, const ds_seallog_key *key, struct ds_c
 		goto done;
 	if ((err = load_hashes(c, size, &hashes)) < 0)
 		goto done;
+	/* The whole event chain, recomputed: a checkpoint never blesses a
+	 * broken one. */
+	if ((err = ds_catalog_event_chain_verify(c, &head, NULL)) < 0) {
+		if (err == DS_ECORRUPT)
+			ds_error_set(err, "seal log: %s; refusing to sign", ds_error_last());
+		goto done;
+	}
 	if (have_latest) {
 		/* Check the latest checkpoint, then that the log still extends it. */
 		if ((err = row_check(latest, key, &old)) < 0)
 			goto done;
+		if (events_check(c, &old, &head, NULL, 0) < 0) {
+			err = ds_error_set(DS_ECORRUPT, "seal log: the events no longer give the head of "
+					   "the latest checkpoint (event %llu); refusing to sign",
+					   (unsigned long long)old.events);
+			goto done;
+		}
 		if (strcmp(old.origin, cp->origin) != 0) {
 			err = ds_error_set(DS_EINVALID, "seal log: origin \"%s\" differs from the stored "
 					   "checkpoints' \"%s\"", cp->origin, old.origin);
@@ -192,8 +246,13 @@ static int checkpoint_once(ds_catalog *c, const ds_seallog_key *key, struct ds_c
 					   "checkpoint %llu; refusing to sign", (unsigned long long)latest->size);
 			goto done;
 		}
-		if (latest->size == size) {
-			/* Nothing new: hand out the stored checkpoint. */
+		if (old.has_events &&
+		    (err = ds_catalog_event_count_after(c, (int64_t)old.events, "log_checkpoint",
+							&newer)) < 0)
+			goto done;
+		if (latest->size == size && old.has_events && newer == 0) {
+			/* Nothing new (the events after it only record checkpoints):
+			 * hand out the stored checkpoint. */
 			size_t nl = strlen(latest->note);
 			if ((note = malloc(nl + 1)) == NULL) {
 				err = ds_error_set(DS_ENOMEM, "seal log: out of memory");
@@ -207,6 +266,9 @@ static int checkpoint_once(ds_catalog *c, const ds_seallog_key *key, struct ds_c
 	if ((err = ds_merkle_root(&cp->root, hashes, size)) < 0)
 		goto done;
 	cp->size = size;
+	cp->has_events = 1;
+	cp->events = (uint64_t)head.id;
+	memcpy(cp->events_head.b, head.hash, DS_EVENT_HASH_LEN);
 	if (have_latest) {
 		if ((err = ds_merkle_consistency_proof(proof, &np, hashes, size, latest->size)) < 0 ||
 		    (err = ds_merkle_consistency_verify(latest->size, size, &old_root, &cp->root, proof,
@@ -225,12 +287,14 @@ static int checkpoint_once(ds_catalog *c, const ds_seallog_key *key, struct ds_c
 		goto done;
 	else
 		have_again = 1;
-	if (have_again != have_latest || (have_again && again->size != latest->size)) {
+	if (have_again != have_latest ||
+	    (have_again && (again->size != latest->size || again->has_events != latest->has_events ||
+			    again->events != latest->events))) {
 		*retry = 1; /* another checkpoint was stored meanwhile: start over */
 		err = 0;
 		goto done;
 	}
-	if ((err = ds_catalog_seallog_checkpoint_add(c, size, cp->root.b, note, now)) < 0)
+	if ((err = ds_catalog_seallog_checkpoint_add(c, size, cp->root.b, note, now, cp)) < 0)
 		goto done;
 	if ((err = ds_catalog_commit(c)) == 0)
 		began = 0;
@@ -401,6 +465,9 @@ int ds_seallog_consistency(ds_catalog *c, uint64_t old_size, uint64_t new_size,
 }
 
 struct audit {
+	ds_catalog *c;
+	struct ds_event_head head;
+	int chain_ok;
 	struct ds_merkle_stream st;
 	const struct ds_seallog_checkpoint_row *cps;
 	size_t ncps, next_cp;
@@ -413,6 +480,7 @@ static int audit_cps(struct audit *a)
 {
 	struct ds_merkle_hash root;
 	struct ds_checkpoint cp;
+	char why[DS_SEALLOG_REASON_MAX];
 	int err;
 
 	while (a->next_cp < a->ncps && a->cps[a->next_cp].size == a->st.size) {
@@ -424,6 +492,9 @@ static int audit_cps(struct audit *a)
 		if (CRYPTO_memcmp(root.b, r->root, DS_MERKLE_HASH_LEN) != 0)
 			return ds_error_set(DS_ECORRUPT, "seal log checkpoint %llu: the leaves give "
 					    "another head", (unsigned long long)r->size);
+		if (a->chain_ok && events_check(a->c, &cp, &a->head, why, sizeof why) < 0)
+			return ds_error_set(DS_ECORRUPT, "seal log checkpoint %llu (event %llu): %s",
+					    (unsigned long long)r->size, (unsigned long long)cp.events, why);
 		if (a->next_cp == 0)
 			memcpy(a->origin, cp.origin, sizeof a->origin);
 		else if (strcmp(a->origin, cp.origin) != 0)
@@ -471,6 +542,17 @@ int ds_seallog_audit(ds_catalog *c, const ds_seallog_key *key, uint64_t *nleaves
 	a->cps = cps;
 	a->ncps = n;
 	a->key = key;
+	a->c = c;
+	/* Checkpoints' event heads are compared with a whole chain only; a
+	 * broken chain is reported by ds_catalog_event_chain_verify itself. */
+	err = ds_catalog_event_chain_verify(c, &a->head, NULL);
+	if (err == DS_ECORRUPT)
+		ds_error_clear();
+	else if (err < 0)
+		goto done;
+	else
+		a->chain_ok = 1;
+	err = 0;
 	if ((err = audit_cps(a)) < 0) /* a checkpoint of the empty log */
 		goto done;
 	if ((err = ds_catalog_seallog_leaf_each(c, 0, count, audit_cb, a)) < 0)
@@ -492,5 +574,49 @@ int ds_seallog_audit(ds_catalog *c, const ds_seallog_key *key, uint64_t *nleaves
 done:
 	free(cps);
 	free(a);
+	return err;
+}
+
+int ds_seallog_verify_against(ds_catalog *c, const struct ds_checkpoint *cp, char *reason,
+			      size_t reason_n)
+{
+	struct ds_merkle_hash *hashes = NULL, root;
+	struct ds_event_head head;
+	char r[DS_SEALLOG_REASON_MAX];
+	uint64_t count = 0;
+	int err;
+
+	ds_seallog__reason(reason, reason_n, "");
+	if ((err = ds_catalog_seallog_size(c, &count)) < 0)
+		return err;
+	if (cp->size > count) {
+		if (snprintf(r, sizeof r, "rolled back: the checkpoint has %llu leaves, the log now "
+			     "%llu (leaves removed)", (unsigned long long)cp->size,
+			     (unsigned long long)count) < 0)
+			r[0] = '\0';
+		ds_seallog__reason(reason, reason_n, r);
+		return ds_error_set(DS_ESIG, "seal log: %s", r);
+	}
+	if ((err = load_hashes(c, cp->size, &hashes)) < 0)
+		goto done;
+	if ((err = ds_merkle_root(&root, hashes, cp->size)) < 0)
+		goto done;
+	if (CRYPTO_memcmp(root.b, cp->root.b, DS_MERKLE_HASH_LEN) != 0) {
+		if (snprintf(r, sizeof r, "rolled back: the log's first %llu leaves no longer give "
+			     "the checkpoint's head (leaves replaced)", (unsigned long long)cp->size) < 0)
+			r[0] = '\0';
+		ds_seallog__reason(reason, reason_n, r);
+		err = ds_error_set(DS_ESIG, "seal log: %s", r);
+		goto done;
+	}
+	if (cp->has_events) {
+		if ((err = ds_catalog_event_chain_verify(c, &head, NULL)) < 0) {
+			ds_seallog__reason(reason, reason_n, ds_error_last());
+			goto done;
+		}
+		err = events_check(c, cp, &head, reason, reason_n);
+	}
+done:
+	free(hashes);
 	return err;
 }

@@ -23,7 +23,9 @@
 
 #include "dossier/error.h"
 #include "dossier/seallog.h"
+#include "dossier/fs.h"
 #include "signer/seallog_int.h"
+#include "signer/signer_int.h"
 
 #define ED25519_LEN 32
 #define ED25519_SIG_LEN 64
@@ -388,6 +390,49 @@ int ds_seallog__key_from_raw_private(ds_seallog_key **out, const unsigned char s
 	return err;
 }
 
+int ds_seallog_key_rewrap(const char *pem_path, const char *old_pass, size_t old_len,
+			  const char *new_pass, size_t new_len)
+{
+	ds_seallog_key *k = NULL, *back = NULL;
+	char tmp[4096], dir[4096];
+	int err;
+
+	if ((err = ds_fmt(tmp, sizeof tmp, "%s.new", pem_path)) < 0 ||
+	    (err = ds_fmt(dir, sizeof dir, "%s", pem_path)) < 0)
+		return err;
+	if ((err = ds_seallog_key_load_private(&k, pem_path, NULL, old_pass, old_len)) < 0)
+		goto done;
+	/* a .new left by an interrupted run is ours to replace */
+	if (unlink(tmp) != 0 && errno != ENOENT) {
+		err = ds_error_set_errno(DS_EIO, errno, "%s: cannot remove", tmp);
+		goto done;
+	}
+	if ((err = ds_signer__key_write(tmp, k->pkey, new_pass, new_len)) < 0)
+		goto done;
+	/* Read back what was written before it replaces the key. */
+	if ((err = ds_seallog_key_load_private(&back, tmp, NULL, new_pass, new_len)) < 0 ||
+	    memcmp(back->pub, k->pub, ED25519_LEN) != 0) {
+		if (err == 0)
+			err = ds_error_set(DS_ECRYPTO, "%s: re-encrypted key does not read back", tmp);
+		unlink(tmp);
+		goto done;
+	}
+	if (rename(tmp, pem_path) != 0) {
+		err = ds_error_set_errno(DS_EIO, errno, "%s: cannot replace", pem_path);
+		unlink(tmp);
+		goto done;
+	}
+	char *slash = strrchr(dir, '/');
+	if (slash != NULL) {
+		*slash = '\0';
+		err = ds_fsync_dir(dir[0] ? dir : "/");
+	}
+done:
+	ds_seallog_key_free(back);
+	ds_seallog_key_free(k);
+	return err;
+}
+
 void ds_seallog_key_free(ds_seallog_key *k)
 {
 	if (k == NULL)
@@ -508,6 +553,24 @@ static int note_split(const char *note, size_t len, size_t *text_len, char *reas
 	return 0;
 }
 
+#define EVENTS_EXT_LEN (sizeof DS_SEALLOG_EVENTS_EXT - 1)
+
+/* "<id> <base64 hash>" of the event chain extension line; one per note. */
+static int events_parse(struct ds_checkpoint *out, const char *p, size_t l)
+{
+	const char *sp = memchr(p, ' ', l);
+	size_t hl = 0;
+	if (out->has_events)
+		return ds_error_set(DS_EINVALID, "checkpoint: two event chain lines");
+	if (sp == NULL || ds_seallog__parse_u64(p, (size_t)(sp - p), &out->events) < 0 ||
+	    l - (size_t)(sp - p) - 1 != 44 ||
+	    ds_seallog__b64_decode(out->events_head.b, sizeof out->events_head.b, &hl, sp + 1, 44) < 0 ||
+	    hl != DS_MERKLE_HASH_LEN)
+		return ds_error_set(DS_EINVALID, "checkpoint: malformed event chain line");
+	out->has_events = 1;
+	return 0;
+}
+
 /* The checkpoint body in text[0..len): origin, size, root, extension lines. */
 static int body_parse(struct ds_checkpoint *out, const char *text, size_t len, char *reason,
 		      size_t rn)
@@ -549,6 +612,11 @@ static int body_parse(struct ds_checkpoint *out, const char *text, size_t len, c
 		} else if (line - 3 >= DS_SEALLOG_EXT_LINES_MAX) {
 			ds_seallog__reason(reason, rn, "too many extension lines");
 			return ds_error_set(DS_ETOOBIG, "checkpoint: too many extension lines");
+		} else if (l > EVENTS_EXT_LEN && memcmp(p, DS_SEALLOG_EVENTS_EXT " ", EVENTS_EXT_LEN + 1) == 0) {
+			if ((err = events_parse(out, p + EVENTS_EXT_LEN + 1, l - EVENTS_EXT_LEN - 1)) < 0) {
+				ds_seallog__reason(reason, rn, "bad event chain line");
+				return err;
+			}
 		}
 		line++;
 		p = nl + 1;
@@ -748,7 +816,7 @@ int ds_checkpoint_sign(char **out, size_t *out_len, const struct ds_checkpoint *
 		       const ds_seallog_key *key)
 {
 	struct ds_checkpoint check;
-	char root64[48], body[DS_SEALLOG_ORIGIN_MAX + 96], *note = NULL;
+	char root64[48], ev64[48], body[DS_SEALLOG_ORIGIN_MAX + 192], *note = NULL;
 	size_t len = 0;
 	int err, w;
 
@@ -765,13 +833,28 @@ int ds_checkpoint_sign(char **out, size_t *out_len, const struct ds_checkpoint *
 		     root64);
 	if (w < 0 || (size_t)w >= sizeof body)
 		return ds_error_set(DS_ETOOBIG, "checkpoint: too large");
+	if (cp->has_events) {
+		int e;
+		if (cp->events > DS_SEALLOG_SIZE_MAX)
+			return ds_error_set(DS_EINVALID, "checkpoint: bad event id");
+		if ((err = ds_seallog__b64_encode(ev64, sizeof ev64, cp->events_head.b,
+						  DS_MERKLE_HASH_LEN)) < 0)
+			return err;
+		e = snprintf(body + w, sizeof body - (size_t)w, DS_SEALLOG_EVENTS_EXT " %llu %s\n",
+			     (unsigned long long)cp->events, ev64);
+		if (e < 0 || (size_t)e >= sizeof body - (size_t)w)
+			return ds_error_set(DS_ETOOBIG, "checkpoint: too large");
+		w += e;
+	}
 	if ((err = ds_seallog__note_sign(&note, &len, body, (size_t)w, key)) < 0)
 		return err;
 	/* Read back what was signed: the body must parse to the same values. */
 	if ((err = ds_checkpoint_verify(&check, note, len, key, NULL, 0)) < 0)
 		goto done;
 	if (check.size != cp->size || memcmp(check.root.b, cp->root.b, DS_MERKLE_HASH_LEN) != 0 ||
-	    strcmp(check.origin, cp->origin) != 0) {
+	    strcmp(check.origin, cp->origin) != 0 || check.has_events != cp->has_events ||
+	    (cp->has_events && (check.events != cp->events ||
+				memcmp(check.events_head.b, cp->events_head.b, DS_MERKLE_HASH_LEN) != 0))) {
 		err = ds_error_set(DS_ECRYPTO, "checkpoint: signed note does not read back");
 		goto done;
 	}

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "dossier/error.h"
 #include "dossier/seallog.h"
 #include "signer/seallog_int.h"
@@ -282,6 +284,24 @@ int ds_seallog_verify_consistency(const char *old_text, size_t old_len, const ch
 		ds_seallog__reason(reason, reason_n, "the checkpoints are of two logs");
 		err = ds_error_set(DS_ESIG, "seal log: checkpoints of \"%s\" and \"%s\"", a.origin,
 				   b.origin);
+		goto done;
+	}
+	/* NEW not after OLD in either measure, or the same events with another
+	 * head: the log was rolled back (or the files swapped). Events between
+	 * two different heads cannot be checked without the catalog. */
+	if (a.size > b.size || (a.has_events && !b.has_events) ||
+	    (a.has_events && b.has_events &&
+	     (a.events > b.events ||
+	      (a.events == b.events &&
+	       CRYPTO_memcmp(a.events_head.b, b.events_head.b, DS_MERKLE_HASH_LEN) != 0)))) {
+		char r[DS_SEALLOG_REASON_MAX];
+		if (snprintf(r, sizeof r, "rolled back: the new checkpoint (%llu leaves, events to "
+			     "%llu) does not extend the old one (%llu leaves, events to %llu)",
+			     (unsigned long long)b.size, (unsigned long long)b.events,
+			     (unsigned long long)a.size, (unsigned long long)a.events) < 0)
+			r[0] = '\0';
+		ds_seallog__reason(reason, reason_n, r);
+		err = ds_error_set(DS_ESIG, "seal log: %s", r);
 		goto done;
 	}
 	if ((proof = malloc(sizeof *proof)) == NULL) {

@@ -134,12 +134,44 @@ struct ds_event {
 	char actor[DS_ACTOR_MAX];
 	char action[64];
 	char detail[DS_DETAIL_MAX];
+	char on_behalf_of[DS_ACTOR_MAX]; /* "" when the actor acted for nobody else */
 };
 /* `code` may be NULL for site-wide events (e.g. a refused seal attempt
  * for an unknown dossier). */
 int ds_catalog_event_add(ds_catalog *c, const char *code, const char *actor,
 			 const char *action, const char *detail);
+/* The same, recording that `actor` acted for `on_behalf_of` (NULL or "":
+ * for nobody else); both are in the event's chained bytes. */
+int ds_catalog_event_add_for(ds_catalog *c, const char *code, const char *actor,
+			     const char *on_behalf_of, const char *action, const char *detail);
 int ds_catalog_event_list(ds_catalog *c, const char *code, struct ds_event **out, size_t *n);
+
+/* ---- the event chain (docs/seallog.md, "The event chain") ----
+ * Each event stores SHA-256(previous event's hash ‖ its canonical bytes);
+ * the first links to 32 zero bytes. */
+#define DS_EVENT_HASH_LEN 32
+struct ds_event_head {
+	int64_t id; /* the last event's id; 0 when there are none */
+	unsigned char hash[DS_EVENT_HASH_LEN]; /* its chain hash; zeros when none */
+};
+/* Recomputes every link from the rows, in id order. 0 when the chain is
+ * whole (a tail added since the last checkpoint is fine); DS_ECORRUPT with a
+ * message naming the first broken link (an event changed, deleted, or
+ * without its hash). *head and *nevents (may be NULL) get the recomputed
+ * head and the number of events. */
+int ds_catalog_event_chain_verify(ds_catalog *c, struct ds_event_head *head, uint64_t *nevents);
+/* The stored head (no recomputation). */
+int ds_catalog_event_head(ds_catalog *c, struct ds_event_head *out);
+/* The stored chain hash of event `id` (id 0: 32 zero bytes); DS_ENOTFOUND
+ * when there is no such event. */
+int ds_catalog_event_hash(ds_catalog *c, int64_t id, unsigned char out[DS_EVENT_HASH_LEN]);
+/* Events after `after_id`, not counting those of kind `except_kind` (may be
+ * NULL). */
+int ds_catalog_event_count_after(ds_catalog *c, int64_t after_id, const char *except_kind,
+				 uint64_t *out);
+/* The append-only triggers of the events and the seal log that are missing:
+ * their names, comma-separated, in `missing`; returns how many (0: all there). */
+int ds_catalog_event_triggers_check(ds_catalog *c, char *missing, size_t n);
 
 /* ---- files and pages ---- */
 /* An original file as received (kept as evidence). */

@@ -1,8 +1,9 @@
-/* dossier — the catalog's seal log tables (migration v4, core/catalog_seallog.c).
+/* dossier — the catalog's seal log tables (migrations v4 and v8, core/catalog_seallog.c).
  *
  * Leaves and checkpoints are append-only: the schema refuses UPDATE and
  * DELETE, leaves must be inserted with the next index, and a checkpoint
- * must be larger than every stored one and no larger than the log. The
+ * must grow (more leaves or, since v8, as many leaves and more events) and
+ * be no larger than the log. The
  * meaning of the rows (hashing, signatures) is signer/'s (dossier/seallog.h);
  * these are plain queries.
  */
@@ -34,6 +35,9 @@ struct ds_seallog_checkpoint_row {
 	unsigned char root[DS_MERKLE_HASH_LEN];
 	char note[DS_SEALLOG_NOTE_MAX + 1];
 	int64_t signed_at;
+	int has_events; /* since schema 8: the event chain head the note commits to */
+	uint64_t events;
+	unsigned char events_head[DS_MERKLE_HASH_LEN];
 };
 
 /* Inserts `l` (its index is ignored) as the next leaf, in the caller's
@@ -55,14 +59,16 @@ int ds_catalog_seallog_leaf_each(ds_catalog *c, uint64_t from, uint64_t count,
 int ds_catalog_seallog_leaf_list(ds_catalog *c, const char *dossier_code,
 				 struct ds_seallog_leaf **out, size_t *n);
 
+/* `cp` (may be NULL) gives the event chain head the note commits to. A
+ * checkpoint may repeat the latest size when it commits to more events. */
 int ds_catalog_seallog_checkpoint_add(ds_catalog *c, uint64_t size,
 				      const unsigned char root[DS_MERKLE_HASH_LEN], const char *note,
-				      int64_t signed_at);
-/* DS_ENOTFOUND when no checkpoint was stored yet. */
+				      int64_t signed_at, const struct ds_checkpoint *cp);
+/* The latest stored (the last inserted); DS_ENOTFOUND when none yet. */
 int ds_catalog_seallog_checkpoint_latest(ds_catalog *c, struct ds_seallog_checkpoint_row *out);
 int ds_catalog_seallog_checkpoint_get(ds_catalog *c, uint64_t size,
 				      struct ds_seallog_checkpoint_row *out);
-/* All checkpoints by size; *out malloc'd, free(). */
+/* All checkpoints in the order stored (sizes never decrease); *out malloc'd, free(). */
 int ds_catalog_seallog_checkpoint_list(ds_catalog *c, struct ds_seallog_checkpoint_row **out,
 				       size_t *n);
 

@@ -107,6 +107,12 @@ int ds_seallog_key_load_public(ds_seallog_key **out, const char *pem_path, const
 /* From 32 raw bytes (tests, vkey strings). */
 int ds_seallog_key_from_raw_public(ds_seallog_key **out, const unsigned char pub[32],
 				   const char *name);
+/* Re-encrypts the private key file under a new passphrase (the log key's
+ * own, so that checkpoints can be signed without the root's): decrypts with
+ * `old_pass`, writes PEM_PATH.new (0600), reads it back with `new_pass`,
+ * then renames it over PEM_PATH. DS_EAUTH for a wrong old passphrase. */
+int ds_seallog_key_rewrap(const char *pem_path, const char *old_pass, size_t old_len,
+			  const char *new_pass, size_t new_len);
 void ds_seallog_key_free(ds_seallog_key *k);
 /* Borrowed. */
 const char *ds_seallog_key_name(const ds_seallog_key *k);
@@ -117,11 +123,17 @@ int ds_seallog_key_id_compute(uint32_t *out, const char *name, const unsigned ch
 /* The C2SP verifier key "name+hex8 id+base64(0x01 ‖ public key)". */
 int ds_seallog_key_vkey(const ds_seallog_key *k, char *out, size_t n);
 
-/* A checkpoint body: origin, tree size, root hash. */
+/* A checkpoint body: origin, tree size, root hash, and (when has_events)
+ * the extension line "dossier-events/1 <id> <base64 hash>": the event chain
+ * head it commits to (the last event's id and chain hash, catalog.h). */
+#define DS_SEALLOG_EVENTS_EXT "dossier-events/1"
 struct ds_checkpoint {
 	char origin[DS_SEALLOG_ORIGIN_MAX];
 	uint64_t size;
 	struct ds_merkle_hash root;
+	int has_events;
+	uint64_t events; /* the last event's id (0: no events yet) */
+	struct ds_merkle_hash events_head;
 };
 
 /* Signs `cp` as a C2SP signed note (text "origin\nsize\nbase64(root)\n", a
@@ -228,6 +240,15 @@ int ds_seallog_consistency(ds_catalog *c, uint64_t old_size, uint64_t new_size,
  * *nleaves and *ncheckpoints (may be NULL) receive the counts checked. */
 int ds_seallog_audit(ds_catalog *c, const ds_seallog_key *key, uint64_t *nleaves,
 		     size_t *ncheckpoints);
+
+/* Whether this catalog's log still extends `cp` (a checkpoint whose
+ * signature the caller verified, typically one saved outside the home): the
+ * log has at least its leaves and they give its head, and the event chain is
+ * whole and passes through the head it commits to. 0 when it does; DS_ESIG
+ * with a reason starting "rolled back" when not; DS_ECORRUPT when a leaf or
+ * the event chain is itself broken (the reason says where). */
+int ds_seallog_verify_against(ds_catalog *c, const struct ds_checkpoint *cp, char *reason,
+			      size_t reason_n);
 
 /* Offline check for `dossier verify --checkpoint C --proof P`: verifies the
  * checkpoint note's signature with the public key in `pubkey_pem_path` (key

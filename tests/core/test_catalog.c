@@ -101,6 +101,23 @@ static void test_forward_migration(void **state)
 	struct ds_dossier got;
 	assert_int_equal(ds_catalog_dossier_get(c, code, &got), 0);
 	assert_string_equal(got.procedure, "1.000894");
+	/* v8 chained the event already there and recorded that it did. */
+	struct ds_event_head head;
+	uint64_t nev = 0;
+	assert_int_equal(ds_catalog_event_chain_verify(c, &head, &nev), 0);
+	assert_int_equal(nev, 2);
+	assert_int_equal(head.id, 2);
+	struct ds_event *ev = NULL;
+	size_t n = 0;
+	assert_int_equal(ds_catalog_event_list(c, NULL, &ev, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(ev[0].action, "events_chained");
+	assert_non_null(strstr(ev[0].detail, "1 events (ids 1 to 1)"));
+	free(ev);
+	/* New events link on. */
+	assert_int_equal(ds_catalog_event_add(c, code, "lan", "note", "after"), 0);
+	assert_int_equal(ds_catalog_event_chain_verify(c, &head, &nev), 0);
+	assert_int_equal(head.id, 3);
 	ds_catalog_free(c);
 }
 
@@ -233,6 +250,98 @@ static void test_events_append_only_and_states(void **state)
 	free(pages);
 }
 
+
+/* Runs `sql` on the catalog file as someone with the file would. */
+static void raw(const char *db, const char *sql)
+{
+	sqlite3 *h;
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+}
+
+static void expect_broken(struct fixture *f, const char *what)
+{
+	ds_catalog *c = NULL;
+	assert_int_equal(ds_catalog_open(&c, f->db, 0), 0);
+	assert_int_equal(ds_catalog_event_chain_verify(c, NULL, NULL), DS_ECORRUPT);
+	if (strstr(ds_error_last(), what) == NULL)
+		fail_msg("\"%s\" not in \"%s\"", what, ds_error_last());
+	ds_catalog_free(c);
+}
+
+/* The event chain: whole after honest writes; the schema refuses an event
+ * without the next id and a hash; each edit that did not recompute the
+ * chain is found at its first broken link. */
+static void test_event_chain(void **state)
+{
+	struct fixture *f = *state;
+	char code[DS_CODE_MAX], sql[256];
+	struct ds_dossier_new d = newd(ds_now());
+	struct ds_event_head head, stored;
+	unsigned char h[DS_EVENT_HASH_LEN];
+	uint64_t n = 0;
+
+	assert_int_equal(ds_catalog_dossier_create(f->c, &d, code), 0);
+	assert_int_equal(ds_catalog_dossier_set_state(f->c, code, "digitized", "ocr", NULL, "3"), 0);
+	assert_int_equal(ds_catalog_event_add(f->c, NULL, "admin", "site_note", "line1\nline2"), 0);
+	assert_int_equal(ds_catalog_event_add_for(f->c, code, "lan", "clerk2", "note", ""), 0);
+	assert_int_equal(ds_catalog_event_chain_verify(f->c, &head, &n), 0);
+	assert_int_equal(ds_catalog_event_head(f->c, &stored), 0);
+	assert_int_equal(head.id, stored.id);
+	assert_memory_equal(head.hash, stored.hash, DS_EVENT_HASH_LEN);
+	assert_int_equal(ds_catalog_event_hash(f->c, head.id, h), 0);
+	assert_memory_equal(h, head.hash, DS_EVENT_HASH_LEN);
+	assert_int_equal(ds_catalog_event_hash(f->c, head.id + 1, h), DS_ENOTFOUND);
+	int64_t last = head.id;
+	ds_catalog_free(f->c);
+	f->c = NULL;
+
+	/* honest software cannot skip the chain */
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(db, "INSERT INTO events(at, actor, action) "
+					  "VALUES(1, 'm', 'x')", NULL, NULL, NULL), SQLITE_OK);
+	snprintf(sql, sizeof sql, "INSERT INTO events(id, at, actor, action, hash) "
+		 "VALUES(%lld, 1, 'm', 'x', zeroblob(32))", (long long)last + 5);
+	assert_int_not_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	/* re-attribute the last event: found at that event */
+	raw(f->db, "DROP TRIGGER events_no_update");
+	snprintf(sql, sizeof sql, "UPDATE events SET actor = 'mallory' WHERE id = %lld", (long long)last);
+	raw(f->db, sql);
+	snprintf(sql, sizeof sql, "broken at event %lld: it was changed", (long long)last);
+	expect_broken(f, sql);
+	/* the applicant renamed in the dossier row: its first event breaks */
+	raw(f->db, "UPDATE dossiers SET applicant_name = 'Nguyen Van B'");
+	expect_broken(f, "broken at event 2: it was changed"); /* 1: the chain start */
+	/* put back, the chain is whole again */
+	raw(f->db, "UPDATE dossiers SET applicant_name = 'Nguyễn Văn An'");
+	snprintf(sql, sizeof sql, "UPDATE events SET actor = 'lan' WHERE id = %lld", (long long)last);
+	raw(f->db, sql);
+	assert_int_equal(ds_catalog_open(&f->c, f->db, 0), 0);
+	assert_int_equal(ds_catalog_event_chain_verify(f->c, NULL, NULL), 0);
+	ds_catalog_free(f->c);
+	f->c = NULL;
+	/* on_behalf_of is chained too */
+	snprintf(sql, sizeof sql, "UPDATE events SET on_behalf_of = NULL WHERE id = %lld", (long long)last);
+	raw(f->db, sql);
+	snprintf(sql, sizeof sql, "broken at event %lld", (long long)last);
+	expect_broken(f, sql);
+	snprintf(sql, sizeof sql, "UPDATE events SET on_behalf_of = 'clerk2' WHERE id = %lld", (long long)last);
+	raw(f->db, sql);
+	/* a deleted event in the middle names the gap */
+	raw(f->db, "DROP TRIGGER events_no_delete");
+	raw(f->db, "DELETE FROM events WHERE id = 3");
+	expect_broken(f, "broken at event 4: event 3 is missing (deleted)");
+	/* the triggers are gone, and that is seen too */
+	assert_int_equal(ds_catalog_open(&f->c, f->db, 0), 0);
+	char missing[256];
+	assert_int_equal(ds_catalog_event_triggers_check(f->c, missing, sizeof missing), 2);
+	assert_string_equal(missing, "events_no_update, events_no_delete");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -242,6 +351,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_concurrent_processes_get_distinct_codes, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_events_append_only_and_states, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_event_chain, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,9 +47,12 @@ expect_fail 77 "$D" log checkpoint --passphrase-file "$T/wrong"
 [ "$(sed -n 2p "$T/cp1")" = 5 ] || fail "size line"
 ok "checkpoint of 5 leaves"
 
-# An independent check of the signed note: Ed25519 over the first three
-# lines with OpenSSL, and the C2SP key id computed in Python.
-head -n 3 "$T/cp1" > "$T/body"
+# An independent check of the signed note: Ed25519 over the lines before the
+# blank line (origin, size, root, the event chain line) with OpenSSL, and the
+# C2SP key id computed in Python.
+awk '/^$/ { exit } { print }' "$T/cp1" > "$T/body"
+[ "$(wc -l < "$T/body")" = 4 ] || fail "checkpoint body: $(cat "$T/body")"
+grep -Eq '^dossier-events/1 [1-9][0-9]* [A-Za-z0-9+/]{43}=$' "$T/body" || fail "no event chain line: $(cat "$T/body")"
 sigline=$(tail -n 1 "$T/cp1")
 python3 - "$sigline" "$T/sig" "$P/log.pub" <<'PY' || fail "key id"
 import base64, hashlib, subprocess, sys
@@ -75,7 +78,7 @@ ok "checkpoint signature verified by openssl, key id as C2SP"
 # Nothing new: the same checkpoint again.
 "$D" log checkpoint --passphrase-file "$T/pass" > "$T/cp1b" 2> "$T/err"
 cmp -s "$T/cp1" "$T/cp1b" || fail "unchanged log gave a new checkpoint"
-grep -q "no seals since" "$T/err" || fail "no notice for an unchanged log"
+grep -q "nothing sealed or recorded since" "$T/err" || fail "no notice for an unchanged log"
 "$D" log checkpoint --passphrase-fd 3 3< "$T/pass" 2>/dev/null | cmp -s - "$T/cp1" || fail "--passphrase-fd"
 expect_fail 77 "$D" log checkpoint --passphrase-fd 3 3< "$T/wrong"
 
@@ -86,7 +89,12 @@ grep -q "newer than the checkpoint" "$T/err" || fail "prove newer leaf: $(cat "$
 [ "$(json_get "$T/cp2.json" 'd["size"]')" = 12 ] || fail "json size"
 "$D" log verify "$T/cp1" "$T/cp2" > "$T/out"
 grep -q '^consistent' "$T/out" || fail "verify"
-expect_fail 64 "$D" log verify "$T/cp2" "$T/cp1"
+# Contract changed by issue 13: an OLD the log no longer extends is exit 1
+# "rolled back" (was 64 "is newer than").
+expect_fail 1 "$D" log verify "$T/cp2" "$T/cp1"
+grep -q "rolled back" "$T/err" || fail "reversed: $(cat "$T/err")"
+"$D" log verify "$T/cp1" > "$T/out"
+grep -q '^extends' "$T/out" || fail "verify OLD against the home: $(cat "$T/out")"
 sed '2s/.*/13/' "$T/cp2" > "$T/cp2bad"
 expect_fail 1 "$D" log verify "$T/cp1" "$T/cp2bad"
 grep -q "does not verify" "$T/err" || fail "tampered checkpoint: $(cat "$T/err")"

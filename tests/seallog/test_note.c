@@ -255,6 +255,53 @@ static void test_checkpoint_roundtrip_and_tamper(void **state)
 	ds_seallog_key_free(other);
 }
 
+/* The event chain extension line: signed with the body, read back; a
+ * malformed one or a second one is refused, as is any change to it. */
+static void test_checkpoint_events_line(void **state)
+{
+	ds_seallog_key *sk = NULL, *pk = NULL;
+	struct ds_checkpoint cp, got;
+	char *note = NULL, *bad, reason[DS_SEALLOG_REASON_MAX];
+	size_t len = 0;
+	(void)state;
+	load_keys(&sk, &pk, "bacninh.gov.vn/dossier/seal-log");
+	sample_cp(&cp, 42);
+	cp.has_events = 1;
+	cp.events = 4127;
+	for (int i = 0; i < 32; i++)
+		cp.events_head.b[i] = (unsigned char)(255 - i);
+	assert_int_equal(ds_checkpoint_sign(&note, &len, &cp, sk), 0);
+	assert_non_null(strstr(note, "\ndossier-events/1 4127 //79/Pv6"));
+	assert_int_equal(ds_checkpoint_verify(&got, note, len, pk, reason, sizeof reason), 0);
+	assert_true(got.has_events);
+	assert_int_equal(got.events, 4127);
+	assert_memory_equal(got.events_head.b, cp.events_head.b, 32);
+	/* another event id under the same signature */
+	bad = strdup(note);
+	assert_non_null(bad);
+	*strstr(bad, "4127") = '5';
+	assert_int_equal(ds_checkpoint_verify(&got, bad, len, pk, NULL, 0), DS_ESIG);
+	free(bad);
+	/* malformed or repeated lines (parsing alone) */
+	static const char *const bodies[] = {
+		"o\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\ndossier-events/1 x AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n\xe2\x80\x94 o AAAAAAA=\n",
+		"o\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\ndossier-events/1 1 AAAA\n\n\xe2\x80\x94 o AAAAAAA=\n",
+		"o\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\ndossier-events/1 01 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n\xe2\x80\x94 o AAAAAAA=\n",
+		"o\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\ndossier-events/1 1 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"
+		"dossier-events/1 2 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n\xe2\x80\x94 o AAAAAAA=\n",
+	};
+	for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++)
+		assert_int_equal(ds_checkpoint_parse(&got, bodies[i], strlen(bodies[i]), NULL, 0),
+				 DS_EINVALID);
+	/* other extension lines are still ignored */
+	static const char other[] = "o\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\nwitness-x/1 y\n\n\xe2\x80\x94 o AAAAAAA=\n";
+	assert_int_equal(ds_checkpoint_parse(&got, other, strlen(other), NULL, 0), 0);
+	assert_false(got.has_events);
+	free(note);
+	ds_seallog_key_free(sk);
+	ds_seallog_key_free(pk);
+}
+
 static void test_checkpoint_malformed(void **state)
 {
 	static const char *const bad[] = {
@@ -555,6 +602,7 @@ int main(void)
 		cmocka_unit_test(test_key_files),
 		cmocka_unit_test(test_checkpoint_roundtrip_and_tamper),
 		cmocka_unit_test(test_checkpoint_malformed),
+		cmocka_unit_test(test_checkpoint_events_line),
 		cmocka_unit_test(test_proof_parse),
 		cmocka_unit_test(test_leaf_text),
 		cmocka_unit_test(test_verify_inclusion),
