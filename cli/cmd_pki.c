@@ -17,13 +17,15 @@
 #include "dossier/error.h"
 #include "dossier/fs.h"
 #include "dossier/pki.h"
+#include "dossier/seallog.h"
 
 static int run(struct ds_cli *cli, int argc, char **argv);
 
 const struct ds_cmd ds_cmd_pki = {
 	.name = "pki",
 	.usage = "init --name NAME | issue seal DEPT --seal-id ID | issue approver USER --department DEPT"
-		 " | revoke (SERIAL | --cert FILE) | crl   [--passphrase-file FILE] [--ca-passphrase-file FILE]",
+		 " | revoke (SERIAL | --cert FILE) | crl | log-key"
+		 "   [--passphrase-file FILE] [--ca-passphrase-file FILE]",
 	.summary = "demo provincial PKI: root CA, TSA, seal and approver certificates, CRL",
 	.run = run,
 };
@@ -37,7 +39,10 @@ static const char options[] =
 	"  --pubkey FILE             issue seal: certify this public key (from a token); no key file\n"
 	"  --passphrase-file FILE    protects the new key (first line; file mode 0600)\n"
 	"  --passphrase-fd N         the same, read from file descriptor N\n"
-	"  --ca-passphrase-file FILE unlocks pki/root.key (default: the passphrase above)\n"
+	"  --ca-passphrase-file FILE unlocks pki/root.key (default: the passphrase above);\n"
+	"                            log-key: log.key's current passphrase (pki init's)\n"
+	"  log-key                   give pki/log.key its own passphrase (--passphrase-file),\n"
+	"                            for dossierd's unattended checkpoints\n"
 	"  --cert FILE               revoke: the certificate to revoke\n"
 	"  --reason N                revoke: CRL reason code (1 keyCompromise, 4 superseded, …)\n"
 	"  --at TIME                 revoke: revocation time (RFC 3339; default now)\n"
@@ -354,6 +359,37 @@ done:
 	return err < 0 ? ds_cli_fail(cli, err) : 0;
 }
 
+/* The seal log's key gets a passphrase of its own: what dossierd needs to
+ * sign checkpoints unattended, without the root's. */
+static int cmd_log_key(struct ds_cli *cli, ds_home *h, struct opts *o)
+{
+	char pass[DS_SECRET_MAX], old[DS_SECRET_MAX], lkey[DS_PATH_MAX];
+	int err;
+
+	if ((err = pki_path(h, "log.key", lkey, sizeof lkey)) < 0)
+		return ds_cli_fail(cli, err);
+	if (!o->ca.file)
+		return ds_cli_failf(cli, DS_EXIT_USAGE, "log-key needs --ca-passphrase-file (log.key's "
+				    "current passphrase) and --passphrase-file (its new one)");
+	if ((err = get_secrets(o, pass, old, 1)) < 0)
+		goto done;
+	if (strcmp(pass, old) == 0) {
+		err = ds_error_set(DS_EINVALID, "%s: the new passphrase is the current one; the log "
+				   "key's own must differ from the root's", lkey);
+		goto done;
+	}
+	if ((err = ds_seallog_key_rewrap(lkey, old, strlen(old), pass, strlen(pass))) < 0)
+		goto done;
+	if ((err = ds_catalog_event_add(h->catalog, NULL, ds_cli_actor(NULL), "pki_log_key",
+					"pki/log.key has its own passphrase")) < 0)
+		goto done;
+	printf("%s\n", lkey);
+done:
+	OPENSSL_cleanse(pass, sizeof pass);
+	OPENSSL_cleanse(old, sizeof old);
+	return err < 0 ? ds_cli_fail(cli, err) : 0;
+}
+
 static int run(struct ds_cli *cli, int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -413,7 +449,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	int nargs = argc - optind - 1;
 	if ((strcmp(sub, "init") == 0 && (nargs != 0 || !o.name)) ||
 	    (strcmp(sub, "issue") == 0 && nargs != 2) || (strcmp(sub, "revoke") == 0 && nargs > 1) ||
-	    (strcmp(sub, "crl") == 0 && nargs != 0))
+	    (strcmp(sub, "crl") == 0 && nargs != 0) || (strcmp(sub, "log-key") == 0 && nargs != 0))
 		return ds_cli_usage(cli, &ds_cmd_pki);
 	if (o.name && (strlen(o.name) == 0 || strlen(o.name) > 200))
 		return ds_cli_failf(cli, DS_EXIT_USAGE, "--name: 1-200 bytes");
@@ -428,6 +464,8 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		rc = cmd_revoke(cli, h, &o, nargs == 1 ? argv[optind + 1] : NULL);
 	else if (strcmp(sub, "crl") == 0)
 		rc = cmd_crl(cli, h, &o);
+	else if (strcmp(sub, "log-key") == 0)
+		rc = cmd_log_key(cli, h, &o);
 	else
 		rc = ds_cli_usage(cli, &ds_cmd_pki);
 	ds_home_free(h);

@@ -393,6 +393,7 @@ struct daemon {
 	ds_inbox *ib;
 	struct watcher w;
 	struct dossierd_ocr *ocr;
+	struct dossierd_cp *cp; /* unattended seal-log checkpoints */
 	int once, force_poll;
 	long jobs_opt;
 	int lock_fd;
@@ -534,6 +535,8 @@ static void reload(struct daemon *d)
 	d->w.nseen = 0; /* list afresh: the folder may have changed */
 	list_folder(&d->w);
 	dossierd_ocr_configure(d->ocr, d->s.ocr, (int)d->s.jobs);
+	if (dossierd_cp_configure(d->cp) < 0)
+		ds_cli_log(DS_LOG_ERR, "reload: [seal_log]: %s", ds_error_last());
 	ds_cli_log(DS_LOG_NOTICE, "reloaded %s: inbox %s, %s, OCR %s", path, d->s.inbox,
 		   d->w.ifd >= 0 ? "inotify" : "polling", d->s.ocr ? "on" : "off");
 }
@@ -759,6 +762,8 @@ static int run(struct daemon *d)
 		d->ocr = NULL;
 		return ds_cli_exit_code(err);
 	}
+	if ((err = dossierd_cp_start(&d->cp, d->h)) < 0)
+		ds_cli_log(DS_LOG_ERR, "[seal_log]: %s; no unattended checkpoints", ds_error_last());
 	if (!d->once)
 		watch_open(&d->w);
 	ds_cli_log(DS_LOG_NOTICE, "watching %s (%s%s), OCR %s, %ld ingest thread%s", d->s.inbox,
@@ -789,7 +794,8 @@ static int run(struct daemon *d)
 		if (d->w.unsettled && d->s.settle_ms < every)
 			every = d->s.settle_ms > 50 ? d->s.settle_ms / 2 : 25;
 		next_list = d->w.last_list_ms + every;
-		int timeout = next_list > now ? (int)(next_list - now) : 0;
+		int64_t wake = next_list < dossierd_cp_due_ms(d->cp) ? next_list : dossierd_cp_due_ms(d->cp);
+		int timeout = wake > now ? (int)(wake - now) : 0;
 		struct pollfd pf[2] = { { .fd = wake_pipe[0], .events = POLLIN },
 					{ .fd = d->w.ifd, .events = POLLIN } };
 		int np = d->w.ifd >= 0 ? 2 : 1;
@@ -818,6 +824,7 @@ static int run(struct daemon *d)
 				watch_open(&d->w); /* the inbox may be back */
 			list_folder(&d->w);
 		}
+		dossierd_cp_tick(d->cp, 0);
 	}
 
 	helpers_stop(d);
@@ -825,6 +832,11 @@ static int run(struct daemon *d)
 	dossierd_ocr_finish(d->ocr, STOPPING() ? 0 : d->once);
 	dossierd_ocr_free(d->ocr);
 	d->ocr = NULL;
+	/* --once: what this run recorded is pinned before it ends */
+	if (d->once && !STOPPING() && err >= 0)
+		dossierd_cp_tick(d->cp, 1);
+	dossierd_cp_free(d->cp);
+	d->cp = NULL;
 	ds_catalog_worker_clear(d->h->catalog, getpid());
 	ds_cli_log(DS_LOG_NOTICE, "%s: %zu ingested, %zu rejected, %zu retries",
 		   STOPPING() ? "stopped" : "done", d->ingested, d->rejected, d->retried);

@@ -53,7 +53,13 @@ static const char default_text[] =
 	"poll_seconds = 0\n"
 	"\n"
 	"[seal_log]\n"
-	"origin = dossier/seal-log\n";
+	"origin = dossier/seal-log\n"
+	"# dossierd signs a checkpoint this often (seconds) when something was sealed or\n"
+	"# recorded since the last one; 0: never.\n"
+	"checkpoint_every = 3600\n"
+	"# The log key's own passphrase (`dossier pki log-key`), in a file only dossierd's\n"
+	"# user can read; without it dossierd signs no checkpoints.\n"
+	"# passphrase_file = /etc/dossier/log.pass\n";
 
 const char *ds_config_default_text(void) { return default_text; }
 
