@@ -172,7 +172,9 @@ fresh tail
 sqlite3 "$DB" "DROP TRIGGER events_no_delete; DELETE FROM events WHERE id > $mid"
 expect_fail 1 "$D" check   # the stored checkpoint still commits to the deleted events
 grep -q "events deleted" "$T/out" || fail "check: $(cat "$T/out")"
-sqlite3 "$DB" "DROP TRIGGER seallog_checkpoints_no_delete; DELETE FROM seallog_checkpoints"
+sqlite3 "$DB" "DROP TRIGGER seallog_checkpoints_no_delete; DELETE FROM seallog_checkpoints;
+	CREATE TRIGGER seallog_checkpoints_no_delete BEFORE DELETE ON seallog_checkpoints BEGIN SELECT RAISE(ABORT, 'x'); END;
+	CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'x'); END;"
 "$D" check > "$T/out" 2>&1 || { cat "$T/out" >&2; fail "a truncated tail without checkpoints is visible to check"; }
 rolled_back
 grep -q "events deleted" "$T/err" || fail "reason: $(cat "$T/err")"
