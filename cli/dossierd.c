@@ -734,7 +734,8 @@ static int run(struct daemon *d)
 	int err;
 	int64_t next_list;
 
-	if (load_settings(d->h, &d->s, d->force_poll, d->jobs_opt) < 0) {
+	if (load_settings(d->h, &d->s, d->force_poll, d->jobs_opt) < 0 ||
+	    dossierd_cp_start(&d->cp, d->h) < 0) {
 		ds_cli_log(DS_LOG_ERR, "%s", ds_error_last());
 		return DS_EXIT_FAIL;
 	}
@@ -762,8 +763,6 @@ static int run(struct daemon *d)
 		d->ocr = NULL;
 		return ds_cli_exit_code(err);
 	}
-	if ((err = dossierd_cp_start(&d->cp, d->h)) < 0)
-		ds_cli_log(DS_LOG_ERR, "[seal_log]: %s; no unattended checkpoints", ds_error_last());
 	if (!d->once)
 		watch_open(&d->w);
 	ds_cli_log(DS_LOG_NOTICE, "watching %s (%s%s), OCR %s, %ld ingest thread%s", d->s.inbox,
@@ -938,6 +937,7 @@ int main(int argc, char **argv)
 		return ds_cli_exit_code(rc);
 	}
 	rc = run(&d);
+	dossierd_cp_free(d.cp); /* run() frees it on its way out; not on an early return */
 	watch_close(&d.w);
 	free(d.w.seen);
 	ds_inbox_free(d.ib);
