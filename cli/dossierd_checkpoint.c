@@ -5,7 +5,8 @@
  * own key (pki/log.key under its own passphrase, `dossier pki log-key`),
  * the passphrase read from [seal_log] passphrase_file, a file only the
  * daemon's user may read. It never opens pki/root.key or any other key: the
- * log key signs checkpoints and nothing else. */
+ * log key signs checkpoints and nothing else. [seal_log] publish_dir gets a
+ * copy of each new checkpoint. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@ struct dossierd_cp {
 	ds_home *h;
 	long every_s;            /* 0: off */
 	char pass_file[DS_PATH_MAX];
+	char publish_dir[DS_PATH_MAX]; /* "" : none */
 	int64_t next_ms;         /* monotonic time of the next attempt */
 };
 
@@ -49,6 +51,10 @@ static int configure(struct dossierd_cp *cp)
 	cp->pass_file[0] = '\0';
 	pf = ds_config_get(cp->h->config, "seal_log", "passphrase_file", "");
 	if (*pf && (err = ds_fmt(cp->pass_file, sizeof cp->pass_file, "%s", pf)) < 0)
+		return err;
+	cp->publish_dir[0] = '\0';
+	pf = ds_config_get(cp->h->config, "seal_log", "publish_dir", "");
+	if (*pf && (err = ds_fmt(cp->publish_dir, sizeof cp->publish_dir, "%s", pf)) < 0)
 		return err;
 	cp->next_ms = now_ms() + cp->every_s * 1000;
 	return 0;
@@ -155,6 +161,19 @@ void dossierd_cp_tick(struct dossierd_cp *cp, int force)
 		goto done;
 	ds_cli_log(DS_LOG_NOTICE, "seal log checkpoint: %llu leaves, events to %llu",
 		   (unsigned long long)out.size, (unsigned long long)out.events);
+	if (cp->publish_dir[0]) {
+		/* a copy where the catalog's writers cannot reach it (another
+		 * machine's share): what a rollback is later measured against */
+		char path[DS_PATH_MAX], name[96];
+		if (ds_fmt(name, sizeof name, "checkpoint-%llu-%llu", (unsigned long long)out.events,
+			   (unsigned long long)out.size) < 0 ||
+		    ds_path_join(path, sizeof path, cp->publish_dir, name) < 0 ||
+		    ds_file_write_atomic(path, note, strlen(note), 0644) < 0)
+			ds_cli_log(DS_LOG_ERR, "seal log checkpoint signed but not copied to "
+				   "[seal_log] publish_dir: %s", ds_error_last());
+		else
+			ds_cli_log(DS_LOG_INFO, "seal log checkpoint copied to %s", path);
+	}
 done:
 	if (err < 0)
 		ds_cli_log(DS_LOG_ERR, "seal log checkpoint not signed: %s", ds_error_last());

@@ -59,7 +59,9 @@ static const char default_text[] =
 	"checkpoint_every = 3600\n"
 	"# The log key's own passphrase (`dossier pki log-key`), in a file only dossierd's\n"
 	"# user can read; without it dossierd signs no checkpoints.\n"
-	"# passphrase_file = /etc/dossier/log.pass\n";
+	"# passphrase_file = /etc/dossier/log.pass\n"
+	"# A copy of each checkpoint dossierd signs, best on another machine.\n"
+	"# publish_dir = /mnt/witness/dossier\n";
 
 const char *ds_config_default_text(void) { return default_text; }
 

@@ -2,7 +2,8 @@
 # End-to-end: unattended seal-log checkpoints (issue 13). `dossier pki
 # log-key` gives pki/log.key a passphrase of its own; dossierd signs a
 # checkpoint with it ([seal_log] passphrase_file) when something was
-# recorded, without pki/root.key (moved away for the run); a passphrase file
+# recorded, without pki/root.key (moved away for the run), and copies it to
+# [seal_log] publish_dir; a passphrase file
 # others can read is refused; nothing new, no new checkpoint.
 . "$(dirname "$0")/lib.sh"
 : "${DOSSIERD:?DOSSIERD must point at the dossierd binary}"
@@ -24,7 +25,8 @@ expect_fail 77 "$D" log checkpoint --passphrase-file "$T/pp"
 "$D" log checkpoint --passphrase-file "$T/lp" -o "$T/cp1" >/dev/null
 ok "pki log-key: log.key under its own passphrase; the root's no longer opens it"
 
-printf '[daemon]\nocr = false\nsettle_ms = 0\n[seal_log]\npassphrase_file = %s\n' "$T/lp" >> "$DOSSIER_HOME/dossier.conf"
+mkdir "$T/published"
+printf '[daemon]\nocr = false\nsettle_ms = 0\n[seal_log]\npassphrase_file = %s\npublish_dir = %s\n' "$T/lp" "$T/published" >> "$DOSSIER_HOME/dossier.conf"
 # new events since cp1
 "$D" procedure add 1.000001 --name "Thủ tục khác" --department STNMT --days 5 >/dev/null
 "$D" intake --procedure 1.004227 --applicant-id 9 --applicant-name "Phạm Văn D" > /dev/null 2>&1
@@ -37,6 +39,10 @@ grep -q "seal log checkpoint: [0-9]* leaves, events to $head" "$T/d.log" || fail
 [ "$(json_get "$T/show.json" 'd["checkpoint_events"]')" = "$head" ] || fail "stored checkpoint: $(cat "$T/show.json")"
 python3 -c 'import json,sys; sys.stdout.write(json.load(open(sys.argv[1]))["checkpoint"])' "$T/show.json" > "$T/cp2"
 "$D" log verify "$T/cp1" "$T/cp2" > "$T/out" || fail "the daemon's checkpoint does not extend the earlier one"
+pub=$(ls "$T/published")
+[ "$pub" = "checkpoint-$head-0" ] || fail "published: $pub"
+cmp -s "$T/published/$pub" "$T/cp2" || fail "the published copy is not the stored checkpoint"
+"$D" log verify "$T/published/$pub" > "$T/out" || fail "log verify of the published copy"
 [ "$(sqlite3 "$DOSSIER_HOME/catalog.db" "SELECT actor FROM events WHERE action = 'log_checkpoint' ORDER BY id DESC LIMIT 1")" = dossierd ] ||
 	fail "log_checkpoint event not by dossierd"
 ok "dossierd signs a checkpoint with the log key alone (root.key absent), pinning event $head"
