@@ -29,6 +29,8 @@ enum ds_scanner__fmt ds_scanner__sniff(const unsigned char *b, size_t n)
 		return DS_FMT_PNG;
 	if (n >= 3 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff)
 		return DS_FMT_JPEG;
+	if (n >= 5 && memcmp(b, "%PDF-", 5) == 0)
+		return DS_FMT_PDF;
 	return DS_FMT_NONE;
 }
 

@@ -25,6 +25,7 @@ struct ds_scan {
 	TIFF *tif;
 	struct ds_scanner__tiffmsg msg;
 	struct ds_scanner__tpage *pages; /* TIFF */
+	struct ds_scanner__pdf *pdf;     /* PDF */
 	struct ds_page_info info;        /* PNG, JPEG */
 	int orientation;                 /* JPEG: EXIF orientation, 0 if none */
 	size_t npages;
@@ -106,7 +107,9 @@ static int check_file_pixels(ds_scan *s)
 {
 	uint64_t total = 0;
 	for (size_t i = 0; i < s->npages; i++) {
-		const struct ds_page_info *in = s->fmt == DS_FMT_TIFF ? &s->pages[i].info : &s->info;
+		const struct ds_page_info *in = s->fmt == DS_FMT_TIFF ? &s->pages[i].info
+		                                : s->fmt == DS_FMT_PDF ? ds_scanner__pdf_info(s->pdf, i)
+		                                                       : &s->info;
 		total += (uint64_t)in->width * in->height; /* each at most 2^32: no overflow in 2000 */
 	}
 	if (total > s->lim.file_pixels_max)
@@ -236,13 +239,19 @@ int ds_scan_open(ds_scan **out, const char *path, const struct ds_scan_limits *l
 		err = ds_scanner__jpeg_header(fd_read, &s->fd, s->size, s->name, &s->info,
 		                              &s->orientation);
 		break;
+	case DS_FMT_PDF:
+		if ((err = ds_scanner__pdf_open(&s->pdf, s->fd, s->name, &s->lim)) == 0)
+			s->npages = ds_scanner__pdf_pages(s->pdf);
+		break;
 	default:
-		err = ds_error_set(DS_EINVALID, "%s: not an image (TIFF, PNG or JPEG)", path);
+		err = ds_error_set(DS_EINVALID, "%s: not an image (TIFF, PNG, JPEG or PDF)", path);
 		break;
 	}
 	if (err < 0)
 		goto done;
-	if (s->fmt != DS_FMT_TIFF) {
+	if (s->fmt == DS_FMT_PDF) {
+		/* pages checked by the PDF reader; the resolution from the page */
+	} else if (s->fmt != DS_FMT_TIFF) {
 		if ((err = ds_scanner__check_dims(s->name, 0, s->info.width, s->info.height,
 		                                  s->info.bits, &s->lim)) < 0)
 			goto done;
@@ -273,6 +282,7 @@ void ds_scan_free(ds_scan *s)
 	if (s->fd >= 0)
 		close(s->fd);
 	free(s->pages);
+	ds_scanner__pdf_free(s->pdf);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
@@ -285,6 +295,7 @@ const char *ds_scan_format(const ds_scan *s)
 	case DS_FMT_TIFF: return "tiff";
 	case DS_FMT_PNG: return "png";
 	case DS_FMT_JPEG: return "jpeg";
+	case DS_FMT_PDF: return "pdf";
 	default: return "";
 	}
 }
@@ -293,7 +304,9 @@ int ds_scan_page_info(const ds_scan *s, size_t i, struct ds_page_info *out)
 {
 	if (s == NULL || i >= s->npages)
 		return ds_error_set(DS_EINVALID, "%s: no page %zu", s ? s->name : "scan", i + 1);
-	*out = s->fmt == DS_FMT_TIFF ? s->pages[i].info : s->info;
+	*out = s->fmt == DS_FMT_TIFF  ? s->pages[i].info
+	       : s->fmt == DS_FMT_PDF ? *ds_scanner__pdf_info(s->pdf, i)
+	                              : s->info;
 	return 0;
 }
 
@@ -324,6 +337,8 @@ int ds_scan_page_decode(ds_scan *s, size_t i, struct Pix **out)
 	if (s->fmt == DS_FMT_TIFF)
 		err = ds_scanner__tiff_decode(s->tif, s->name, i, &s->pages[i], s->size, &s->lim,
 		                              &s->msg, out);
+	else if (s->fmt == DS_FMT_PDF)
+		err = ds_scanner__pdf_decode(s->pdf, s->name, i, &s->lim, out);
 	else
 		err = decode_whole(s, out);
 	pthread_mutex_unlock(&s->lock);

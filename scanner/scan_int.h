@@ -79,7 +79,18 @@ int ds_scanner__check_dims(const char *name, size_t page, uint32_t w, uint32_t h
 /* Silences Leptonica and libtiff's process-wide handlers, once. */
 void ds_scanner__init(void);
 
-enum ds_scanner__fmt { DS_FMT_NONE, DS_FMT_TIFF, DS_FMT_PNG, DS_FMT_JPEG };
+/* Scans as PDF (scanner/pdf.c): qpdf over the open file `fd` (borrowed),
+ * every page checked to be one image read losslessly. */
+struct ds_scanner__pdf;
+int ds_scanner__pdf_open(struct ds_scanner__pdf **out, int fd, const char *name,
+                         const struct ds_scan_limits *lim);
+void ds_scanner__pdf_free(struct ds_scanner__pdf *p);
+size_t ds_scanner__pdf_pages(const struct ds_scanner__pdf *p);
+const struct ds_page_info *ds_scanner__pdf_info(const struct ds_scanner__pdf *p, size_t i);
+int ds_scanner__pdf_decode(struct ds_scanner__pdf *p, const char *name, size_t i,
+                           const struct ds_scan_limits *lim, struct Pix **out);
+
+enum ds_scanner__fmt { DS_FMT_NONE, DS_FMT_TIFF, DS_FMT_PNG, DS_FMT_JPEG, DS_FMT_PDF };
 enum ds_scanner__fmt ds_scanner__sniff(const unsigned char *b, size_t n);
 
 #endif

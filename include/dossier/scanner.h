@@ -27,6 +27,14 @@ struct Pix;
  * at 300 dpi (17.4 Gpx) or 570 at 600 dpi. */
 #define DS_SCAN_FILE_PIXELS_MAX ((uint64_t)20 * 1000 * 1000 * 1000)
 
+/* Scans sent as PDF (scanner/pdf.c): image-only pages, checked from the
+ * file's structure before any image is decoded. */
+#define DS_SCAN_PDF_OBJECTS_MAX 200000               /* objects (trailer /Size) */
+#define DS_SCAN_PDF_CONTENT_BYTES_MAX (64 * 1024)    /* one page's content streams, inflated */
+#define DS_SCAN_PDF_CONTENT_STREAMS_MAX 16           /* content streams of one page */
+#define DS_SCAN_PDF_NESTING_MAX 16                   /* q/Q graphics states nested */
+#define DS_SCAN_PDF_STREAM_BYTES_MAX ((uint64_t)256 << 20) /* one image stream, raw */
+
 struct ds_scan_limits {
 	uint64_t file_bytes_max;
 	uint32_t pages_max;
