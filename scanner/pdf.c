@@ -14,7 +14,9 @@
  * DCTDecode by the JPEG decoder scans use (the JPEG kept as it is, not
  * decoded by qpdf), CCITTFaxDecode by libtiff (the G4 or G3 stream wrapped
  * in a TIFF directory, kept as it is). The resolution is the image's pixels
- * over the size the page's content stream draws it at (its CTM). */
+ * over the size the page's content stream draws it at (its CTM); a page
+ * turned by /Rotate or an image drawn turned or mirrored by its CTM is
+ * turned as shown (right angles only). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +33,9 @@
 enum filt { F_NONE, F_FLATE, F_DCT, F_CCITT };
 
 struct pdf_page {
-	struct ds_page_info info;
+	struct ds_page_info info; /* as shown */
+	uint32_t sw, sh;  /* as stored in the image */
+	int orient;       /* 1..8, as a TIFF orientation tag: how it is shown */
 	int objid, gen;   /* the image XObject */
 	enum filt filter;
 	int bpc, ncomp;   /* 1 or 8; 1 or 3 */
@@ -454,10 +458,10 @@ static int check_image(qpdf_data q, qpdf_oh im, const char *name, size_t page,
 		                    "cannot read losslessly (Flate, DCT and CCITT only)", name, page + 1,
 		                    fn);
 	}
-	p->info.width = (uint32_t)w;
-	p->info.height = (uint32_t)h;
+	p->sw = (uint32_t)w;
+	p->sh = (uint32_t)h;
 	p->info.bits = p->bpc == 1 ? 1 : p->ncomp == 1 ? 8 : 32;
-	int err = ds_scanner__check_dims(name, page, p->info.width, p->info.height, p->info.bits, lim);
+	int err = ds_scanner__check_dims(name, page, p->sw, p->sh, p->info.bits, lim);
 	if (err < 0)
 		return err;
 	long long len = dict_int(q, d, "/Length", -1);
@@ -473,6 +477,24 @@ static int check_image(qpdf_data q, qpdf_oh im, const char *name, size_t page,
 	return 0;
 }
 
+/* The screen axis (+X 0, -X 1, +Y 2, -Y 3; y down) a vector (x, y) of user
+ * space points along on a page shown turned clockwise by rot degrees; -1
+ * when on none. */
+static int axis(double x, double y, int rot)
+{
+	for (int k = 0; k < rot / 90; k++) {
+		double t = x;
+		x = y;
+		y = -t;
+	}
+	y = -y;
+	if (fabs(y) <= 1e-6 * fabs(x) && x != 0)
+		return x > 0 ? 0 : 1;
+	if (fabs(x) <= 1e-6 * fabs(y) && y != 0)
+		return y > 0 ? 2 : 3;
+	return -1;
+}
+
 static int check_page(qpdf_data q, size_t i, const char *name, const struct ds_scan_limits *lim,
                       struct pdf_page *p, unsigned char *buf)
 {
@@ -484,9 +506,10 @@ static int check_page(qpdf_data q, size_t i, const char *name, const struct ds_s
 	if (!qpdf_oh_is_dictionary(q, pg))
 		return qfail(q, name, "page tree");
 	long long rot = dict_int(q, pg, "/Rotate", 0);
-	if (rot % 360 != 0)
-		return ds_error_set(DS_EINVALID, "%s: page %zu: a rotated page (/Rotate %lld) is not "
-		                    "supported", name, i + 1, rot);
+	if (rot < -36000 || rot > 36000 || rot % 90 != 0)
+		return ds_error_set(DS_EINVALID, "%s: page %zu: a page rotated by %lld degrees", name,
+		                    i + 1, rot);
+	rot = ((rot % 360) + 360) % 360;
 	qpdf_oh an = qpdf_oh_get_key(q, pg, "/Annots");
 	if (qpdf_oh_is_array(q, an) && qpdf_oh_get_array_n_items(q, an) > 0)
 		return ds_error_set(DS_EINVALID, "%s: page %zu: annotations (not an image-only page)",
@@ -525,12 +548,18 @@ static int check_page(qpdf_data q, size_t i, const char *name, const struct ds_s
 		                    "content)", name, i + 1, img);
 	if ((err = check_image(q, im, name, i, lim, p)) < 0)
 		return err;
-	/* upright placement only; the resolution from the drawn size */
+	/* how the image is shown: its columns and rows on the screen */
 	const double *m = at.m;
-	if (!(m[1] == 0 && m[2] == 0 && m[0] > 0 && m[3] > 0))
-		return ds_error_set(DS_EINVALID, "%s: page %zu: an image drawn rotated or mirrored is "
-		                    "not supported", name, i + 1);
-	double dpi = p->info.width * 72.0 / m[0];
+	int col = axis(m[0], m[1], (int)rot), row = axis(-m[2], -m[3], (int)rot);
+	static const int tag[4][4] = {/* col +X */ {0, 0, 1, 4}, /* -X */ {0, 0, 2, 3},
+	                              /* +Y */ {5, 6, 0, 0}, /* -Y */ {8, 7, 0, 0}};
+	p->orient = col < 0 || row < 0 ? 0 : tag[col][row];
+	if (p->orient == 0)
+		return ds_error_set(DS_EINVALID, "%s: page %zu: an image drawn skewed or sheared (not "
+		                    "at a right angle)", name, i + 1);
+	p->info.width = p->orient >= 5 ? p->sh : p->sw;
+	p->info.height = p->orient >= 5 ? p->sw : p->sh;
+	double dpi = p->sw * 72.0 / hypot(m[0], m[1]);
 	p->info.dpi = isfinite(dpi) && dpi >= 1 && dpi <= 100000 ? (uint32_t)lround(dpi) : 0;
 	return 0;
 }
@@ -656,7 +685,7 @@ static int unpredict(const unsigned char *in, unsigned char *out, size_t rb, uin
 /* Samples, row after row, into a Pix. */
 static PIX *samples_to_pix(const unsigned char *s, const struct pdf_page *p)
 {
-	uint32_t w = p->info.width, h = p->info.height;
+	uint32_t w = p->sw, h = p->sh;
 	size_t rb = ((size_t)w * (size_t)p->ncomp * (size_t)p->bpc + 7) / 8;
 	PIX *pix = pixCreate((l_int32)w, (l_int32)h, p->info.bits);
 	if (!pix)
@@ -717,14 +746,14 @@ static unsigned char *ccitt_tiff(const unsigned char *raw, size_t len, const str
 		unsigned tag, type;
 		uint32_t v;
 	} e[N] = {
-		{256, 4, p->info.width},
-		{257, 4, p->info.height},
+		{256, 4, p->sw},
+		{257, 4, p->sh},
 		{258, 3, 1},
 		{259, 3, p->k < 0 ? 4 : 3},
 		{262, 3, 0}, /* WhiteIsZero: the fax convention, 1 is black */
 		{273, 4, (uint32_t)hdr},
 		{277, 3, 1},
-		{278, 4, p->info.height},
+		{278, 4, p->sh},
 		{279, 4, (uint32_t)len},
 		{p->k < 0 ? 293u : 292u, 4, p->k > 0 ? 1u : 0u},
 		{296, 3, 1},
@@ -792,6 +821,40 @@ done:
 	return err;
 }
 
+struct memsrc {
+	const unsigned char *b;
+	size_t n;
+};
+
+static int mem_read(void *ctx, uint64_t off, void *buf, size_t n)
+{
+	const struct memsrc *m = ctx;
+	if (off > m->n || n > m->n - off)
+		return -1;
+	memcpy(buf, m->b + off, n);
+	return 0;
+}
+
+/* The JPEG as stored: a PDF shows it by its CTM and /Rotate, never by an
+ * EXIF orientation it may carry. */
+static int decode_jpeg(const unsigned char *buf, size_t len, const char *name,
+                       const struct ds_scan_limits *lim, PIX **out)
+{
+	struct memsrc src = {buf, len};
+	struct ds_page_info info;
+	int orientation = 0, err;
+	if ((err = ds_scanner__jpeg_header(mem_read, &src, len, name, &info, &orientation)) < 0)
+		return err;
+	if (orientation >= 5) { /* the header gave the size as EXIF shows it */
+		uint32_t t = info.width;
+		info.width = info.height;
+		info.height = t;
+	}
+	if ((err = ds_scanner__check_dims(name, 0, info.width, info.height, info.bits, lim)) < 0)
+		return err;
+	return ds_scanner__codec_decode(buf, len, 0, name, &info, 0, lim, out);
+}
+
 int ds_scanner__pdf_decode(struct ds_scanner__pdf *pd, const char *name, size_t i,
                            const struct ds_scan_limits *lim, PIX **out)
 {
@@ -815,10 +878,9 @@ int ds_scanner__pdf_decode(struct ds_scanner__pdf *pd, const char *name, size_t 
 		goto done;
 	}
 	if (p->filter == F_DCT) {
-		if ((err = ds_scanner__mem_decode(raw, rl, 0, name, lim, out)) < 0)
+		if ((err = decode_jpeg(raw, rl, name, lim, out)) < 0)
 			goto done;
-		if ((uint32_t)pixGetWidth(*out) != p->info.width ||
-		    (uint32_t)pixGetHeight(*out) != p->info.height ||
+		if ((uint32_t)pixGetWidth(*out) != p->sw || (uint32_t)pixGetHeight(*out) != p->sh ||
 		    pixGetDepth(*out) != p->info.bits) {
 			err = ds_error_set(DS_EINVALID, "%s: page %zu: the JPEG is not the image the PDF "
 			                   "describes", name, i + 1);
@@ -828,8 +890,8 @@ int ds_scanner__pdf_decode(struct ds_scanner__pdf *pd, const char *name, size_t 
 		if ((err = decode_ccitt(raw, rl, name, i, p, lim, out)) < 0)
 			goto done;
 	} else {
-		size_t rb = ((size_t)p->info.width * (size_t)p->ncomp * (size_t)p->bpc + 7) / 8;
-		size_t want = rb * p->info.height;
+		size_t rb = ((size_t)p->sw * (size_t)p->ncomp * (size_t)p->bpc + 7) / 8;
+		size_t want = rb * p->sh;
 		int png = p->filter == F_FLATE && p->predictor >= 10;
 		if (!(s = malloc(want))) {
 			err = ds_error_set(DS_ENOMEM, "%s: out of memory", name);
@@ -843,7 +905,7 @@ int ds_scanner__pdf_decode(struct ds_scanner__pdf *pd, const char *name, size_t 
 			}
 			memcpy(s, raw, want);
 		} else if (png) {
-			size_t pw = (rb + 1) * p->info.height;
+			size_t pw = (rb + 1) * p->sh;
 			if (!(pred = malloc(pw))) {
 				err = ds_error_set(DS_ENOMEM, "%s: out of memory", name);
 				goto done;
@@ -851,7 +913,7 @@ int ds_scanner__pdf_decode(struct ds_scanner__pdf *pd, const char *name, size_t 
 			if ((err = inflate_exact(raw, rl, pred, pw, name, i, "image stream")) < 0)
 				goto done;
 			int bpp = p->bpc == 1 ? 1 : p->ncomp;
-			if (unpredict(pred, s, rb, p->info.height, bpp) < 0) {
+			if (unpredict(pred, s, rb, p->sh, bpp) < 0) {
 				err = ds_error_set(DS_EINVALID, "%s: page %zu: corrupt image predictor",
 				                   name, i + 1);
 				goto done;
@@ -866,6 +928,10 @@ int ds_scanner__pdf_decode(struct ds_scanner__pdf *pd, const char *name, size_t 
 	}
 	if (p->info.dpi)
 		pixSetResolution(*out, (l_int32)p->info.dpi, (l_int32)p->info.dpi);
+	if (ds_scanner__orient(out, p->orient) < 0) {
+		err = ds_error_set(DS_ENOMEM, "%s: out of memory", name);
+		goto done;
+	}
 done:
 	if (err < 0)
 		pixDestroy(out);

@@ -81,9 +81,28 @@ pdf("ok.pdf", b"q 64 0 0 64 0 0 cm /Im0 Do Q", [img])
 pdf("bomb.pdf", b"q 64 0 0 64 0 0 cm /Im0 Do Q", [(64, 64, zlib.compress(b"\x00" * (64 << 20), 9))])
 pdf("two.pdf", b"q 64 0 0 64 0 0 cm /Im0 Do Q q 64 0 0 64 100 0 cm /Im1 Do Q", [img, img])
 pdf("path.pdf", b"q 64 0 0 64 0 0 cm /Im0 Do Q 0 0 m 100 100 l S", [img])
+# the image drawn turned a quarter anticlockwise by its CTM, and what that shows
+pdf("ctm90.pdf", b"q 0 64 -64 0 64 0 cm /Im0 Do Q", [img])
+from PIL import Image
+im = Image.frombytes("L", (64, 64), bytes(range(64)) * 64)
+im.transpose(Image.Transpose.ROTATE_90).save("%s/ctm90.png" % out, dpi=(72, 72))
+# img2pdf -r (the page's /Rotate) and what each shows
+for r, t in ((90, Image.Transpose.ROTATE_270), (270, Image.Transpose.ROTATE_90)):
+    g = Image.open("%s/grey.png" % out)
+    g.transpose(t).save("%s/rot%d.png" % (out, r), dpi=(200, 200))
 PY
 c=$(intake "$T/ok.pdf") || { cat "$T/err" >&2; fail "the hand-made image-only PDF"; }
 pages "$c" | grep -q ':64x64@72/8$' || fail "hand-made PDF: $(pages "$c")"
+"$PY" -m img2pdf -r 90 "$T/grey.png" -o "$T/rot90.pdf"
+"$PY" -m img2pdf -r 270 "$T/grey.png" -o "$T/rot270.pdf"
+grep -aq "/Rotate 90" "$T/rot90.pdf" || fail "img2pdf -r 90 did not set /Rotate"
+for f in ctm90 rot90 rot270; do
+	a=$(intake "$T/$f.png") || { cat "$T/err" >&2; fail "intake $f.png"; }
+	b=$(intake "$T/$f.pdf") || { cat "$T/err" >&2; fail "intake $f.pdf"; }
+	pa=$(pages "$a") pb=$(pages "$b")
+	[ -n "$pa" ] && [ "$pa" = "$pb" ] || fail "$f.pdf: page $pb, shown as $pa"
+done
+ok "pages turned by /Rotate 90 and 270 and an image turned by its CTM: stored as shown"
 before=$("$D" list --json | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)))')
 refused() { # FILE WHAT
 	expect_fail 65 "$D" intake --procedure 1.004227 --applicant-id 99 --applicant-name "X" "$T/$1"
