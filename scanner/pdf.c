@@ -739,7 +739,9 @@ static unsigned char *ccitt_tiff(const unsigned char *raw, size_t len, const str
 	if (!b)
 		return NULL;
 	memset(b, 0, hdr);
-	memcpy(b, "II*\0", 4);
+	b[0] = 'I';
+	b[1] = 'I';
+	b[2] = 42; /* little-endian classic TIFF */
 	put32(b + 4, 8);
 	put16(b + 8, N);
 	struct {
@@ -893,7 +895,7 @@ int ds_scanner__pdf_decode(struct ds_scanner__pdf *pd, const char *name, size_t 
 		size_t rb = ((size_t)p->sw * (size_t)p->ncomp * (size_t)p->bpc + 7) / 8;
 		size_t want = rb * p->sh;
 		int png = p->filter == F_FLATE && p->predictor >= 10;
-		if (!(s = malloc(want))) {
+		if (!(s = calloc(1, want))) {
 			err = ds_error_set(DS_ENOMEM, "%s: out of memory", name);
 			goto done;
 		}

@@ -44,7 +44,10 @@ static void test_limits(void **state)
 	assert_non_null(strstr(ds_error_last(), "more than 8 elements"));
 	char big[100];
 	memset(big, ' ', sizeof big);
-	memcpy(big, "<a/>", 4);
+	big[0] = '<';
+	big[1] = 'a';
+	big[2] = '/';
+	big[3] = '>';
 	struct ds_xml_limits small = lim;
 	small.bytes = 50;
 	assert_int_equal(ds_archive__xml_bounds((const unsigned char *)big, sizeof big, &small, "t"),
