@@ -465,10 +465,11 @@ static int check_image(qpdf_data q, qpdf_oh im, const char *name, size_t page,
 	if (err < 0)
 		return err;
 	long long len = dict_int(q, d, "/Length", -1);
-	if (len <= 0 || (uint64_t)len > DS_SCAN_PDF_STREAM_BYTES_MAX)
-		return ds_error_set(DS_ETOOBIG, "%s: page %zu: an image stream of %lld bytes "
-		                    "(1..%llu)", name, page + 1, len,
-		                    (unsigned long long)DS_SCAN_PDF_STREAM_BYTES_MAX);
+	/* read whole, as a PNG or JPEG file is: no larger than a decoded page */
+	if (len <= 0 || (uint64_t)len > lim->page_bytes_max)
+		return ds_error_set(DS_ETOOBIG, "%s: page %zu: an image stream of %lld bytes, more "
+		                    "than the %llu MiB of a decoded page", name, page + 1, len,
+		                    (unsigned long long)(lim->page_bytes_max >> 20));
 	p->raw_len = (uint64_t)len;
 	p->objid = qpdf_oh_get_object_id(q, im);
 	p->gen = qpdf_oh_get_generation(q, im);
@@ -892,20 +893,18 @@ int ds_scanner__pdf_decode(struct ds_scanner__pdf *pd, const char *name, size_t 
 		if ((err = decode_ccitt(raw, rl, name, i, p, lim, out)) < 0)
 			goto done;
 	} else {
+		/* each buffer freed once used: at most two page-sized ones at a time */
 		size_t rb = ((size_t)p->sw * (size_t)p->ncomp * (size_t)p->bpc + 7) / 8;
 		size_t want = rb * p->sh;
 		int png = p->filter == F_FLATE && p->predictor >= 10;
-		if (!(s = calloc(1, want))) {
-			err = ds_error_set(DS_ENOMEM, "%s: out of memory", name);
-			goto done;
-		}
 		if (p->filter == F_NONE) {
 			if (rl != want) {
 				err = ds_error_set(DS_EINVALID, "%s: page %zu: %zu bytes of samples where "
 				                   "the image holds %zu", name, i + 1, rl, want);
 				goto done;
 			}
-			memcpy(s, raw, want);
+			s = raw;
+			raw = NULL;
 		} else if (png) {
 			size_t pw = (rb + 1) * p->sh;
 			if (!(pred = malloc(pw))) {
@@ -914,20 +913,39 @@ int ds_scanner__pdf_decode(struct ds_scanner__pdf *pd, const char *name, size_t 
 			}
 			if ((err = inflate_exact(raw, rl, pred, pw, name, i, "image stream")) < 0)
 				goto done;
+			free(raw);
+			raw = NULL;
+			if (!(s = calloc(1, want))) {
+				err = ds_error_set(DS_ENOMEM, "%s: out of memory", name);
+				goto done;
+			}
 			int bpp = p->bpc == 1 ? 1 : p->ncomp;
 			if (unpredict(pred, s, rb, p->sh, bpp) < 0) {
 				err = ds_error_set(DS_EINVALID, "%s: page %zu: corrupt image predictor",
 				                   name, i + 1);
 				goto done;
 			}
-		} else if ((err = inflate_exact(raw, rl, s, want, name, i, "image stream")) < 0) {
-			goto done;
+		} else {
+			if (!(s = calloc(1, want))) {
+				err = ds_error_set(DS_ENOMEM, "%s: out of memory", name);
+				goto done;
+			}
+			if ((err = inflate_exact(raw, rl, s, want, name, i, "image stream")) < 0)
+				goto done;
 		}
+		free(raw);
+		raw = NULL;
+		free(pred);
+		pred = NULL;
 		if (!(*out = samples_to_pix(s, p))) {
 			err = ds_error_set(DS_ENOMEM, "%s: out of memory", name);
 			goto done;
 		}
 	}
+	free(raw);
+	raw = NULL;
+	free(s);
+	s = NULL;
 	if (p->info.dpi)
 		pixSetResolution(*out, (l_int32)p->info.dpi, (l_int32)p->info.dpi);
 	if (ds_scanner__orient(out, p->orient) < 0) {

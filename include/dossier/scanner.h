@@ -28,12 +28,12 @@ struct Pix;
 #define DS_SCAN_FILE_PIXELS_MAX ((uint64_t)20 * 1000 * 1000 * 1000)
 
 /* Scans sent as PDF (scanner/pdf.c): image-only pages, checked from the
- * file's structure before any image is decoded. */
+ * file's structure before any image is decoded; an image stream, read
+ * whole, is at most a decoded page (DS_PAGE_DECODED_BYTES_MAX). */
 #define DS_SCAN_PDF_OBJECTS_MAX 200000               /* objects (trailer /Size) */
 #define DS_SCAN_PDF_CONTENT_BYTES_MAX (64 * 1024)    /* one page's content streams, inflated */
 #define DS_SCAN_PDF_CONTENT_STREAMS_MAX 16           /* content streams of one page */
 #define DS_SCAN_PDF_NESTING_MAX 16                   /* q/Q graphics states nested */
-#define DS_SCAN_PDF_STREAM_BYTES_MAX ((uint64_t)256 << 20) /* one image stream, raw */
 
 struct ds_scan_limits {
 	uint64_t file_bytes_max;
