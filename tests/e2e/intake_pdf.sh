@@ -57,10 +57,10 @@ head -c 1500 "$T/grey.png.pdf" > "$T/truncated.pdf"
 "$PY" - "$T" <<'PY'
 import sys, zlib
 out = sys.argv[1]
-def pdf(path, content, images):
+def pdf(path, content, images, extra=b""):
     objs = [b"<< /Type /Catalog /Pages 2 0 R >>", None, None, None]
     xo = b" ".join(b"/Im%d %d 0 R" % (k, 5 + k) for k in range(len(images)))
-    objs[2] = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << " + xo + b" >> >> /Contents 4 0 R >>"
+    objs[2] = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] " + extra + b" /Resources << /XObject << " + xo + b" >> >> /Contents 4 0 R >>"
     objs[1] = b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"
     objs[3] = b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream"
     for w, h, data in images:
@@ -81,6 +81,10 @@ pdf("ok.pdf", b"q 64 0 0 64 0 0 cm /Im0 Do Q", [img])
 pdf("bomb.pdf", b"q 64 0 0 64 0 0 cm /Im0 Do Q", [(64, 64, zlib.compress(b"\x00" * (64 << 20), 9))])
 pdf("two.pdf", b"q 64 0 0 64 0 0 cm /Im0 Do Q q 64 0 0 64 100 0 cm /Im1 Do Q", [img, img])
 pdf("path.pdf", b"q 64 0 0 64 0 0 cm /Im0 Do Q 0 0 m 100 100 l S", [img])
+# nesting: 200,000 arrays in the page dictionary (qpdf's parser limit), and
+# 100 graphics states in the content (ours)
+pdf("deep.pdf", b"q 64 0 0 64 0 0 cm /Im0 Do Q", [img], b"/Deep " + b"[" * 200000 + b"]" * 200000)
+pdf("deepq.pdf", b"q " * 100 + b"64 0 0 64 0 0 cm /Im0 Do" + b" Q" * 100, [img])
 # the image drawn turned a quarter anticlockwise by its CTM, and what that shows
 pdf("ctm90.pdf", b"q 0 64 -64 0 64 0 cm /Im0 Do Q", [img])
 from PIL import Image
@@ -115,9 +119,11 @@ refused truncated.pdf "corrupt PDF"
 refused bomb.pdf "inflates to more than it holds"
 refused two.pdf "several images on one page"
 refused path.pdf "vector graphics operator 'm'"
+refused deep.pdf "corrupt PDF"
+refused deepq.pdf "graphics states nested deeper than 16"
 [ "$("$D" list --json | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)))')" = "$before" ] ||
 	fail "a refused PDF registered a dossier"
-ok "refused with the reason: text, encrypted (user or owner password), truncated, a Flate bomb, two images, a path"
+ok "refused with the reason: text, encrypted (user or owner password), truncated, a Flate bomb, two images, a path, deep nesting"
 
 # the inbox: a PDF routed by its name is filed; one with text is rejected with its reason
 IN="$DOSSIER_HOME/inbox"
