@@ -294,6 +294,12 @@ static void *worker(void *arg)
 		struct ds_page page = {0};
 		char why[sizeof page.ocr_error] = "", pdf[DS_PATH_MAX];
 		int pdf_err = 0, again = 0;
+		/* the process's memory for pages, until the page and its results
+		 * are let go: OCR workers and ingest threads side by side stay
+		 * within it (the weight from the catalog's row; r->lock not held) */
+		uint64_t held = ds_page_memory_reserve(ds_page_memory_weight(
+			(uint32_t)(j->page.width > 0 ? j->page.width : 0),
+			(uint32_t)(j->page.height > 0 ? j->page.height : 0), j->page.bits));
 		double t0 = ds_ocr__thread_cpu(), t_proc = t0, t_store = t0, t_pdf = t0;
 
 		/* A page done earlier whose page PDF is there: nothing to do. */
@@ -363,6 +369,7 @@ static void *worker(void *arg)
 		(void)recognised;
 		pixDestroy(&prep.pix);
 		ds_ocr_result_clear(&res);
+		ds_page_memory_release(held);
 	}
 	ds_ocr_engine_free(e);
 	return NULL;

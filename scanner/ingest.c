@@ -116,6 +116,7 @@ int ds_ingest_add_file(ds_ingest *in, const char *path, const char *name)
 	PIX *pix = NULL;
 	unsigned char *enc = NULL;
 	size_t enclen = 0, first_page = in->npages;
+	uint64_t held = 0;
 	struct ingest_file f;
 	struct stat st;
 	int err;
@@ -148,8 +149,14 @@ int ds_ingest_add_file(ds_ingest *in, const char *path, const char *name)
 		struct ds_page_info info;
 		struct ingest_page p;
 		memset(&p, 0, sizeof p);
-		if ((err = ds_scan_page_info(scan, i, &info)) < 0 ||
-		    (err = ds_scan_page_decode(scan, i, &pix)) < 0)
+		ds_page_memory_release(held);
+		held = 0;
+		if ((err = ds_scan_page_info(scan, i, &info)) < 0)
+			goto done;
+		/* decoded, tested for a receipt, encoded and stored within the
+		 * process's memory for pages (other threads ingest or OCR beside) */
+		held = ds_page_memory_reserve(ds_page_memory_weight(info.width, info.height, info.bits));
+		if ((err = ds_scan_page_decode(scan, i, &pix)) < 0)
 			goto done;
 		if (in->opts.on_page &&
 		    (err = in->opts.on_page(in->opts.arg, in->npages, in->nfiles, pix)) < 0)
@@ -185,6 +192,7 @@ done:
 		in->npages = first_page; /* this file's pages are not part of the ingest */
 	free(enc);
 	pixDestroy(&pix);
+	ds_page_memory_release(held);
 	ds_scan_free(scan);
 	return err;
 }

@@ -61,6 +61,49 @@ void ds_scan_limits_default(struct ds_scan_limits *out)
 	out->file_pixels_max = DS_SCAN_FILE_PIXELS_MAX;
 }
 
+/* ---- memory for pages in hand (see scanner.h) ---- */
+
+static pthread_mutex_t mem_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t mem_cv = PTHREAD_COND_INITIALIZER;
+static uint64_t mem_held;
+
+uint64_t ds_page_memory_weight(uint32_t width, uint32_t height, int bits)
+{
+	uint64_t bytes = ((uint64_t)width * (uint64_t)(bits > 0 ? bits : 32) + 7) / 8 * height;
+	return bytes * 5 / 2 + ((uint64_t)48 << 20);
+}
+
+static uint64_t mem_take(uint64_t weight, int wait)
+{
+	uint64_t got = weight > DS_PAGE_MEMORY_BUDGET ? DS_PAGE_MEMORY_BUDGET : weight;
+	if (got == 0)
+		return 0;
+	pthread_mutex_lock(&mem_mu);
+	while (mem_held + got > DS_PAGE_MEMORY_BUDGET) {
+		if (!wait) {
+			pthread_mutex_unlock(&mem_mu);
+			return 0;
+		}
+		pthread_cond_wait(&mem_cv, &mem_mu);
+	}
+	mem_held += got;
+	pthread_mutex_unlock(&mem_mu);
+	return got;
+}
+
+uint64_t ds_page_memory_reserve(uint64_t weight) { return mem_take(weight, 1); }
+uint64_t ds_page_memory_try_reserve(uint64_t weight) { return mem_take(weight, 0); }
+
+void ds_page_memory_release(uint64_t reserved)
+{
+	if (reserved == 0)
+		return;
+	pthread_mutex_lock(&mem_mu);
+	mem_held = reserved > mem_held ? 0 : mem_held - reserved;
+	pthread_cond_broadcast(&mem_cv);
+	pthread_mutex_unlock(&mem_mu);
+}
+
 uint32_t ds_page_dpi_estimate(uint32_t width, uint32_t height)
 {
 	/* short and long sides in tenths of a millimetre */

@@ -46,6 +46,32 @@ struct ds_scan_limits {
 /* The defaults above. */
 void ds_scan_limits_default(struct ds_scan_limits *out);
 
+/* ---- memory for pages in hand, shared by every thread of the process ----
+ *
+ * Each page a thread decodes (to store it, to OCR it) is weighed before it
+ * is decoded, and the weights held at once stay within DS_PAGE_MEMORY_BUDGET,
+ * so that ingest threads and OCR workers side by side stay under 512 MB
+ * however large their pages: a page at the budgets' limit is handled alone,
+ * ordinary pages side by side. The weight models the resident memory a page
+ * costs (bench/rss.sh: a 144 MiB colour page took 276 MB to store and 376 MB
+ * to OCR; an A4 page at 300 dpi 70-100 MB to OCR): 2.5 times its decoded
+ * bytes plus 48 MiB. A thread holds one reservation at a time. */
+#define DS_PAGE_MEMORY_BUDGET ((uint64_t)448 << 20)
+
+/* The weight of a width x height page decoded at `bits` (1, 8 or 32). */
+uint64_t ds_page_memory_weight(uint32_t width, uint32_t height, int bits);
+
+/* Waits until `weight` fits beside the reservations held (a weight over the
+ * budget waits until nothing else is held, and takes the whole budget).
+ * Returns what was reserved: give it back to ds_page_memory_release. */
+uint64_t ds_page_memory_reserve(uint64_t weight);
+
+/* As ds_page_memory_reserve without waiting: 0 when it does not fit now. */
+uint64_t ds_page_memory_try_reserve(uint64_t weight);
+
+/* Gives back a reservation (0: nothing). */
+void ds_page_memory_release(uint64_t reserved);
+
 struct ds_page_info {
 	uint32_t width, height;
 	uint32_t dpi;      /* as the file says (a TIFF resolution without unit

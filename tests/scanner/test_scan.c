@@ -1458,6 +1458,41 @@ static void test_dpi_estimate(void **state)
 	ds_scan_free(s);
 }
 
+/* The memory for pages in hand: a page at the budgets' limit is handled
+ * alone; ordinary pages side by side. */
+static void test_page_memory(void **state)
+{
+	(void)state;
+	uint64_t big = ds_page_memory_weight(5100, 7390, 32);    /* 144 MiB colour */
+	uint64_t a4 = ds_page_memory_weight(2480, 3508, 8);      /* A4 grey, 300 dpi */
+	uint64_t huge = ds_page_memory_weight(30000, 30000, 32); /* over the budget */
+	assert_true(big > DS_PAGE_MEMORY_BUDGET / 2 && big <= DS_PAGE_MEMORY_BUDGET);
+	assert_true(a4 < DS_PAGE_MEMORY_BUDGET / 4);
+
+	/* four ordinary pages at once */
+	uint64_t h[4];
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(h[i] = ds_page_memory_try_reserve(a4), a4);
+	/* the big page waits for them ... */
+	assert_int_equal(ds_page_memory_try_reserve(big), 0);
+	for (int i = 0; i < 4; i++)
+		ds_page_memory_release(h[i]);
+	/* ... and, held, keeps another big one and most ordinary ones out */
+	uint64_t b = ds_page_memory_reserve(big);
+	assert_true(b == big);
+	assert_int_equal(ds_page_memory_try_reserve(big), 0);
+	ds_page_memory_release(b);
+	/* more than the budget: the whole budget, alone */
+	uint64_t w = ds_page_memory_try_reserve(huge);
+	assert_true(w == DS_PAGE_MEMORY_BUDGET);
+	assert_int_equal(ds_page_memory_try_reserve(ds_page_memory_weight(10, 10, 1)), 0);
+	ds_page_memory_release(w);
+	assert_int_equal(ds_page_memory_try_reserve(0), 0);
+	w = ds_page_memory_try_reserve(huge);
+	assert_true(w == DS_PAGE_MEMORY_BUDGET);
+	ds_page_memory_release(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1485,6 +1520,7 @@ int main(void)
 		cmocka_unit_test(test_budget_file_pixels),
 		cmocka_unit_test(test_resolution_unit_none),
 		cmocka_unit_test(test_dpi_estimate),
+		cmocka_unit_test(test_page_memory),
 		cmocka_unit_test(test_huge_png_jpeg),
 		cmocka_unit_test(test_truncated_png_jpeg),
 		cmocka_unit_test(test_too_many_pages),
