@@ -96,6 +96,13 @@ for k in c1 c2 c3; do
 	code=$("$D" list --json | python3 -c "import json,sys; print([x['code'] for x in json.load(sys.stdin) if x['applicant']['id'] == '$k'][0])")
 	rss "dossier ocr --jobs 1: the $k page (downsampled to 18 Mpx)" "$D" ocr --jobs 1 "$code"
 done
+# two workers, each with a page at the limits: the memory for pages in hand
+# makes them take turns
+text | sed 's/Dòng/Dãy/' | "$MK" -o "$T/colour2.tif" --bits 24 --dpi 600 --width 5100 --height 7390 --compression zip
+text | sed 's/Dòng/Dãy/' | "$MK" -o "$T/grey2.tif" --bits 8 --dpi 1200 --width 8400 --height 11900 --compression zip
+"$D" intake --procedure 1.004227 --applicant-id c4 --applicant-name "Người thử" "$T/colour2.tif" "$T/grey2.tif" >/dev/null 2>&1
+code=$("$D" list --json | python3 -c "import json,sys; print([x['code'] for x in json.load(sys.stdin) if x['applicant']['id'] == 'c4'][0])")
+rss "dossier ocr --jobs 2: a colour and a grey page at the limits, one dossier" "$D" ocr --jobs 2 "$code"
 mkdir -p "$DOSSIER_HOME/inbox"
 "$D" intake --procedure 1.004227 --applicant-id d1 --applicant-name "Người thử" >/dev/null
 dcode=$("$D" list --json | python3 -c "import json,sys; print([x['code'] for x in json.load(sys.stdin) if x['applicant']['id'] == 'd1'][0])")

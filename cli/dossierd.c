@@ -348,6 +348,13 @@ static void read_events(struct watcher *w)
 				watch_close(w);
 				return;
 			}
+			if (ev->len && ev->name[0] != '.' && strlen(ev->name) > 5 &&
+			    strcmp(ev->name + strlen(ev->name) - 5, ".json") == 0) {
+				/* a sidecar: listed until its scan comes, or it is
+				 * rejected for having none (ds_inbox_sidecars) */
+				w->unsettled++;
+				continue;
+			}
 			if (!ev->len || !ds_inbox_name_candidate(ev->name))
 				continue;
 			struct seen *s = seen_get(w, ev->name);
