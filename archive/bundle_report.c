@@ -41,6 +41,15 @@ int ds_bundle_report_json(const struct ds_bundle_report *r, char **out)
 				       (json_int_t)s->cades.signing_time, "timestamp_time",
 				       (json_int_t)s->cades.timestamp_time, "checks",
 				       checks ? checks : json_array());
+		if (so) {
+			json_object_set_new(so, "signer_cert_sha256",
+					    json_string(s->cades.signer_cert_sha256));
+			json_object_set_new(so, "anchor_sha256", json_string(s->cades.anchor_sha256));
+			json_object_set_new(so, "profile",
+					    json_string(s->cades.fits_seal       ? "seal"
+							: s->cades.fits_approver ? "approver"
+										 : ""));
+		}
 		if (!so || json_array_append_new(sigs, so) != 0) {
 			err = ds_error_set(DS_ENOMEM, "report: out of memory");
 			goto done;
@@ -52,6 +61,11 @@ int ds_bundle_report_json(const struct ds_bundle_report *r, char **out)
 		      r->department, "seal_id", r->seal_id, "sealed_at", r->sealed_at, "entries",
 		      (json_int_t)r->nentries, "bytes_hashed", (json_int_t)r->bytes_hashed, "checks",
 		      checks_json(r->checks, r->nchecks), "signatures", sigs);
+	if (o) {
+		json_object_set_new(o, "legacy_profile", json_boolean(r->legacy_profile));
+		if (r->warning[0])
+			json_object_set_new(o, "warning", json_string(r->warning));
+	}
 	if (!o || !(*out = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER))) {
 		err = ds_error_set(DS_ENOMEM, "report: out of memory");
 		goto done;

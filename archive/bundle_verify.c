@@ -844,12 +844,146 @@ static void sig_check(struct ds_bundle_sig_report *s, const char *name, const ch
 	va_end(ap);
 }
 
+static void sig_verdict(struct ds_bundle_sig_report *sr, enum ds_indication ind, const char *sub)
+{
+	set_verdict(&sr->indication, sr->sub_indication, sizeof sr->sub_indication, ind, sub);
+}
+
+/* The leaf FORMATS.md "Seal log" fixes for the seal signature `seal`. */
+static int seal_leaf(const struct vctx *v, const struct ds_bundle_sig_report *seal, char *leaf,
+		     size_t n)
+{
+	if (!seal || !v->r->seal_id[0] || !v->r->sealed_at[0])
+		return -1;
+	int k = snprintf(leaf, n, "dossier-seal/1 %s %s %s %s", v->r->code, v->r->seal_id,
+			 seal->p7s_sha256, v->r->sealed_at);
+	return k < 0 || (size_t)k >= n ? -1 : k;
+}
+
+/* The role a signature claims against its certificate's profile (pki.h):
+ * a seal needs the seal profile and the dossier's department in OU; an
+ * approver the personal profile and the same department. *legacy is set
+ * when the certificate has neither profile (made before them). */
+static void check_role(struct vctx *v, struct ds_bundle_sig_report *sr, int is_seal,
+		       const char *dcode, const char *dname, int *legacy)
+{
+	const struct ds_cades_report *c = &sr->cades;
+	if (!c->anchor_sha256[0]) {
+		/* no chain: already INDETERMINATE or worse; a verifier that passed
+		 * it without naming an anchor leaves the role unproven */
+		if (c->indication == DS_TOTAL_PASSED) {
+			sig_check(sr, is_seal ? "seal_profile" : "approver_profile", "FAILED",
+				  "the verifier named no trust anchor: profile not judged");
+			sig_verdict(sr, DS_INDETERMINATE, SUB_CONSTRAINTS);
+		}
+		return;
+	}
+	int fits = is_seal ? c->fits_seal : c->fits_approver;
+	const char *name = is_seal ? "seal_profile" : "approver_profile";
+	if (fits) {
+		sig_check(sr, name, "PASSED", "%s certificate under anchor %.16s…",
+			  is_seal ? "department seal" : "personal (approver)", c->anchor_sha256);
+	} else if (!c->fits_seal && !c->fits_approver && v->opts->home) {
+		*legacy = 1; /* judged with the other legacy conditions */
+	} else {
+		if (!c->fits_seal && !c->fits_approver)
+			*legacy = 1;
+		sig_check(sr, name, "FAILED", "the certificate is not a %s certificate: missing %s",
+			  is_seal ? "department seal" : "personal (approver)",
+			  is_seal ? c->seal_missing : c->approver_missing);
+		sig_verdict(sr, DS_INDETERMINATE, SUB_CONSTRAINTS);
+	}
+	const char *ou = c->signer_ou;
+	int ok = ou[0] && ((dcode && strcmp(ou, dcode) == 0) || (dname && strcmp(ou, dname) == 0));
+	if (ok) {
+		sig_check(sr, "department", "PASSED", "%s of %s", is_seal ? "seal" : "approver", ou);
+	} else {
+		sig_check(sr, "department", "FAILED", "%s certificate of '%s', dossier.json names '%s'",
+			  is_seal ? "seal" : "approver", ou, dcode ? dcode : "");
+		sig_verdict(sr, DS_INDETERMINATE, SUB_CONSTRAINTS);
+	}
+}
+
+static int is_legacy_sig(const struct ds_bundle_sig_report *sr)
+{
+	return (strcmp(sr->role, "seal") == 0 || strcmp(sr->role, "approver") == 0) &&
+	       sr->cades.anchor_sha256[0] && !sr->cades.fits_seal && !sr->cades.fits_approver;
+}
+
+/* Bundles sealed before the certificate profiles (docs/archive.md
+ * "Legacy bundles"): they pass only in the home that sealed them, with both
+ * signatures, a seal certificate that home registered as the seal (or the
+ * seal's leaf in its log) and a sealing time before the recorded switch. */
+static void check_legacy(struct vctx *v, const struct ds_bundle_sig_report *seal, int seals,
+			 int approvers)
+{
+	const struct ds_bundle_home *h = v->opts->home;
+	char why[200] = "", leaf[512];
+	v->r->legacy_profile = 1;
+	if (!h) {
+		copy_str(why, sizeof why, "no home to confirm it (verify in the home that sealed it)");
+	} else if (!seals || !approvers) {
+		copy_str(why, sizeof why, "it lacks the seal or the approver signature");
+	} else if (!seal || !seal->cades.anchor_sha256[0]) {
+		copy_str(why, sizeof why, "the seal signature does not chain to an anchor");
+	} else {
+		int reg = h->seal_registered ? h->seal_registered(h->arg, seal->id,
+								  seal->cades.signer_cert_sha256)
+					     : 0;
+		if (reg != 1 && h->leaf_logged && seal_leaf(v, seal, leaf, sizeof leaf) > 0)
+			reg = h->leaf_logged(h->arg, v->r->code, leaf);
+		int64_t t = seal->cades.timestamp_time ? seal->cades.timestamp_time
+						       : seal->cades.signing_time;
+		if (reg != 1)
+			copy_str(why, sizeof why, "this home did not register its certificate as "
+				 "the seal, nor logged the seal");
+		else if (!h->profiles_since)
+			copy_str(why, sizeof why, "this home recorded no switch to the certificate "
+				 "profiles (pki_profiles event)");
+		else if (t <= 0 || t >= h->profiles_since)
+			copy_str(why, sizeof why, "it was sealed after this home switched to the "
+				 "certificate profiles");
+	}
+	for (size_t k = 0; k < v->r->nsigs; k++) {
+		struct ds_bundle_sig_report *sr = &v->r->sigs[k];
+		if (!is_legacy_sig(sr))
+			continue;
+		int is_seal = strcmp(sr->role, "seal") == 0;
+		const char *name = is_seal ? "seal_profile" : "approver_profile";
+		if (why[0]) {
+			if (h) { /* check_role left it to us */
+				sig_check(sr, name, "FAILED",
+					  "a certificate of before the profiles: missing %s",
+					  is_seal ? sr->cades.seal_missing : sr->cades.approver_missing);
+				sig_verdict(sr, DS_INDETERMINATE, SUB_CONSTRAINTS);
+			}
+		} else {
+			sig_check(sr, name, "PASSED", "legacy: a certificate of before the profiles, "
+				  "confirmed by this home");
+		}
+	}
+	if (why[0]) {
+		check(v, "legacy_profile", "FAILED", "signed with certificates of before the "
+		      "profiles, and %s", why);
+		set_verdict(&v->r->indication, v->r->sub_indication, sizeof v->r->sub_indication,
+			    DS_INDETERMINATE, SUB_CONSTRAINTS);
+	} else {
+		check(v, "legacy_profile", "PASSED", "sealed before this home's switch to the "
+		      "certificate profiles, with the seal it registered");
+		copy_str(v->r->warning, sizeof v->r->warning,
+			 "legacy profile: signed with certificates of before the profiles; "
+			 "confirmed only by this home's records");
+	}
+}
+
 static int check_signatures(struct vctx *v)
 {
 	json_t *sigs = json_object_get(v->json, "signatures");
 	json_t *dept = json_object_get(v->json, "department");
 	const char *dcode = jstr(dept, "code"), *dname = jstr(dept, "name");
-	int seals = 0, rc = 0;
+	int seals = 0, approvers = 0, rc = 0, seal_claim = 0;
+	int legacy_seal = 0, legacy_appr = 0;
+	struct ds_bundle_sig_report *first_seal = NULL;
 
 	if (!v->e) /* no entries, no signatures */
 		return 0;
@@ -864,10 +998,12 @@ static int check_signatures(struct vctx *v)
 		sr->ncovered = s->m.nrefs;
 		sr->indication = DS_TOTAL_PASSED;
 		const char *want_cert = NULL;
+		int listed = 0;
 		for (size_t j = 0; j < json_array_size(sigs); j++) {
 			json_t *o = json_array_get(sigs, j);
 			const char *f = jstr(o, "file");
 			if (f && strcmp(f, pe->name) == 0) {
+				listed++;
 				copy_str(sr->role, sizeof sr->role, jstr(o, "role"));
 				copy_str(sr->id, sizeof sr->id, jstr(o, "id"));
 				want_cert = jstr(o, "cert_sha256");
@@ -889,24 +1025,20 @@ static int check_signatures(struct vctx *v)
 		if (s->hash_failed) {
 			sig_check(sr, "digests", "FAILED", "a data object of %s does not match",
 				  sr->manifest);
-			set_verdict(&sr->indication, sr->sub_indication, sizeof sr->sub_indication,
-				    DS_TOTAL_FAILED, SUB_HASH);
+			sig_verdict(sr, DS_TOTAL_FAILED, SUB_HASH);
 		} else {
 			sig_check(sr, "digests", "PASSED", "%zu data objects", s->m.nrefs);
 		}
 		if (!v->opts->cms_verify) {
 			sig_check(sr, "cms_signature", "NOT_CHECKED", "no CMS verifier");
-			set_verdict(&sr->indication, sr->sub_indication, sizeof sr->sub_indication,
-				    DS_INDETERMINATE, "");
+			sig_verdict(sr, DS_INDETERMINATE, "");
 		} else if (v->opts->cms_verify(p7s, (size_t)pe->size, s->mbytes, s->mlen,
 					       &v->opts->cades, &sr->cades) < 0) {
 			/* not parseable as CMS at all */
 			sig_check(sr, "cms_format", "FAILED", "%s", ds_error_last());
-			set_verdict(&sr->indication, sr->sub_indication, sizeof sr->sub_indication,
-				    DS_TOTAL_FAILED, SUB_FORMAT);
+			sig_verdict(sr, DS_TOTAL_FAILED, SUB_FORMAT);
 		} else {
-			set_verdict(&sr->indication, sr->sub_indication, sizeof sr->sub_indication,
-				    sr->cades.indication, sr->cades.sub_indication);
+			sig_verdict(sr, sr->cades.indication, sr->cades.sub_indication);
 		}
 		free(p7s);
 		/* dossier.json names the certificate each signature must be made with */
@@ -917,36 +1049,45 @@ static int check_signatures(struct vctx *v)
 				sig_check(sr, "signer_identity", "FAILED",
 					  "signed with certificate %.16s…, dossier.json names %.16s…",
 					  sr->cades.signer_cert_sha256, want_cert);
-				set_verdict(&sr->indication, sr->sub_indication, sizeof sr->sub_indication,
-					    DS_INDETERMINATE, SUB_CONSTRAINTS);
+				sig_verdict(sr, DS_INDETERMINATE, SUB_CONSTRAINTS);
 			}
 		}
-		if (strcmp(sr->role, "seal") == 0) {
-			seals++;
+		int is_seal = strcmp(sr->role, "seal") == 0;
+		int is_appr = strcmp(sr->role, "approver") == 0;
+		if (listed != 1 || (!is_seal && !is_appr)) {
+			sig_check(sr, "role", "FAILED",
+				  listed ? "dossier.json gives it the role '%s' (seal or approver)"
+					 : "dossier.json does not list it%s",
+				  listed ? sr->role : "");
+			sig_verdict(sr, DS_INDETERMINATE, SUB_CONSTRAINTS);
+		}
+		if (is_seal || is_appr) {
+			if (is_seal) {
+				seals++;
+				if (!first_seal)
+					first_seal = sr;
+				if (v->r->seal_id[0] && strcmp(sr->id, v->r->seal_id) == 0)
+					seal_claim = 1;
+			} else {
+				approvers++;
+			}
+			/* every required signature covers every data object */
 			if (!s->covers_all) {
-				sig_check(sr, "seal_coverage", "FAILED",
-					  "the seal's manifest does not cover every data object");
-				set_verdict(&sr->indication, sr->sub_indication,
-					    sizeof sr->sub_indication, DS_TOTAL_FAILED, SUB_FORMAT);
+				sig_check(sr, is_seal ? "seal_coverage" : "approver_coverage", "FAILED",
+					  "the %s's manifest does not cover every data object",
+					  is_seal ? "seal" : "approver");
+				if (is_seal)
+					sig_verdict(sr, DS_TOTAL_FAILED, SUB_FORMAT);
+				else
+					sig_verdict(sr, DS_INDETERMINATE, SUB_CONSTRAINTS);
 			}
 			if (v->opts->cms_verify) {
-				const char *ou = sr->cades.signer_ou;
-				int ok = ou[0] && ((dcode && strcmp(ou, dcode) == 0) ||
-						   (dname && strcmp(ou, dname) == 0));
-				if (ok) {
-					sig_check(sr, "department", "PASSED", "seal of %s", ou);
-				} else {
-					sig_check(sr, "department", "FAILED",
-						  "seal certificate of '%s', dossier.json names '%s'",
-						  ou, dcode ? dcode : "");
-					set_verdict(&sr->indication, sr->sub_indication,
-						    sizeof sr->sub_indication, DS_INDETERMINATE,
-						    SUB_CONSTRAINTS);
-				}
+				int legacy = 0;
+				check_role(v, sr, is_seal, dcode, dname, &legacy);
+				if (legacy)
+					*(is_seal ? &legacy_seal : &legacy_appr) += 1;
 			}
 		}
-		set_verdict(&v->r->indication, v->r->sub_indication, sizeof v->r->sub_indication,
-			    sr->indication, sr->sub_indication);
 	}
 	if (seals == 0) {
 		check(v, "seal_present", "FAILED", "dossier.json names no department seal signature");
@@ -955,6 +1096,24 @@ static int check_signatures(struct vctx *v)
 	} else {
 		check(v, "seal_present", "PASSED", "%d department seal(s)", seals);
 	}
+	if (approvers == 0) {
+		check(v, "approver_present", "FAILED", "no approver signature: a seal needs one");
+		set_verdict(&v->r->indication, v->r->sub_indication, sizeof v->r->sub_indication,
+			    DS_INDETERMINATE, SUB_CONSTRAINTS);
+	} else {
+		check(v, "approver_present", "PASSED", "%d approver signature(s)", approvers);
+	}
+	if (seals && !seal_claim) {
+		check(v, "seal_claim", "FAILED", "no seal signature is of seal '%s' that dossier.json "
+		      "names", v->r->seal_id);
+		set_verdict(&v->r->indication, v->r->sub_indication, sizeof v->r->sub_indication,
+			    DS_INDETERMINATE, SUB_CONSTRAINTS);
+	}
+	if (legacy_seal || legacy_appr)
+		check_legacy(v, first_seal, seals, approvers);
+	for (size_t k = 0; k < v->r->nsigs; k++)
+		set_verdict(&v->r->indication, v->r->sub_indication, sizeof v->r->sub_indication,
+			    v->r->sigs[k].indication, v->r->sigs[k].sub_indication);
 	return 0;
 }
 
@@ -964,15 +1123,28 @@ static void check_log(struct vctx *v)
 	for (size_t k = 0; k < v->r->nsigs; k++)
 		if (strcmp(v->r->sigs[k].role, "seal") == 0 && !seal)
 			seal = &v->r->sigs[k];
+	char leaf[512];
+	int n = seal_leaf(v, seal, leaf, sizeof leaf);
+	const struct ds_bundle_home *h = v->opts->home;
+	/* in the home that sealed it, its seal log by default */
+	if (h && h->knows && h->leaf_logged && v->r->code[0] && h->knows(h->arg, v->r->code) == 1) {
+		int in = n < 0 ? 0 : h->leaf_logged(h->arg, v->r->code, leaf);
+		if (in == 1) {
+			check(v, "seal_log_home", "PASSED", "in this home's seal log");
+		} else {
+			check(v, "seal_log_home", "FAILED",
+			      in < 0 ? "this home's seal log could not be read: %s"
+				     : "not in the seal log of this home, which knows dossier %s",
+			      in < 0 ? ds_error_last() : v->r->code);
+			set_verdict(&v->r->indication, v->r->sub_indication, sizeof v->r->sub_indication,
+				    DS_INDETERMINATE, SUB_CONSTRAINTS);
+		}
+	}
 	if (!v->opts->log_check) {
 		check(v, "seal_log", "NOT_CHECKED", "no checkpoint given");
 		return;
 	}
-	char leaf[512];
-	int n = seal ? snprintf(leaf, sizeof leaf, "dossier-seal/1 %s %s %s %s", v->r->code,
-				v->r->seal_id, seal->p7s_sha256, v->r->sealed_at)
-		     : -1;
-	if (n < 0 || (size_t)n >= sizeof leaf || !v->r->seal_id[0] || !v->r->sealed_at[0]) {
+	if (n < 0) {
 		check(v, "seal_log", "FAILED", "no seal_id/sealed_at to recompute the leaf");
 		set_verdict(&v->r->indication, v->r->sub_indication, sizeof v->r->sub_indication,
 			    DS_INDETERMINATE, SUB_CONSTRAINTS);

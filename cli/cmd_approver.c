@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "cli_trust.h"
 #include "dossier/catalog_signer.h"
 #include "dossier/clock.h"
 #include "dossier/error.h"
@@ -28,10 +29,12 @@ const struct ds_cmd ds_cmd_approver = {
 static const char options[] =
 	"  --cert FILE    the approver's certificate (their personal signing key's)\n"
 	"  --seal ID      the seal they may apply (remove: only this one; default all)\n"
-	"  --trust FILE   roots the certificate must chain to (default: HOME/pki/root.pem)\n"
+	"  --trust FILE   narrow the anchors to this file's: each must be a configured one\n"
 	"  --json         machine-readable output (list)\n"
-	"A certificate is accepted only if it chains to a trusted root, is valid now,\n"
-	"is for signatures and is not revoked.\n";
+	"A certificate is accepted only if it chains to a trust anchor of [pki] trust in\n"
+	"dossier.conf, is valid now, is not revoked, has the personal (approver)\n"
+	"profile and names the seal's department (OU). Refusals: 77 when it does not\n"
+	"chain to a configured anchor, 65 when its profile or department does not fit.\n";
 
 static int cmd_add(struct ds_cli *cli, ds_home *h, const char *user, const char *cert,
 		   const char *seal_id, const char *trust)
@@ -39,26 +42,36 @@ static int cmd_add(struct ds_cli *cli, ds_home *h, const char *user, const char 
 	struct ds_approver a = {0};
 	struct ds_cert_info ci;
 	struct ds_revocation rv;
-	char trust_path[DS_PATH_MAX], crl[DS_PATH_MAX], reason[512], abs[PATH_MAX],
-		detail[DS_DETAIL_MAX];
+	struct ds_seal seal;
+	struct ds_department dept;
+	struct ds_trust_result tr;
+	ds_trust *t = NULL;
+	char reason[512], abs[PATH_MAX], detail[DS_DETAIL_MAX];
 	int err;
 
-	if (trust)
-		err = ds_fmt(trust_path, sizeof trust_path, "%s", trust);
-	else
-		err = ds_home_path(h, "pki/root.pem", trust_path, sizeof trust_path);
-	if (err < 0 || (err = ds_home_path(h, "pki/crl.pem", crl, sizeof crl)) < 0)
+	if ((err = ds_catalog_seal_get(h->catalog, seal_id, &seal)) < 0 ||
+	    (err = ds_catalog_department_get(h->catalog, seal.department, &dept)) < 0)
 		return ds_cli_fail(cli, err);
 	if ((err = ds_cert_info_file(cert, &ci)) < 0)
 		return ds_cli_fail(cli, err);
-	if (!ci.key_usage_ok || ci.is_ca)
-		return ds_cli_failf(cli, DS_EXIT_NOPERM, "%s: not a signature certificate", cert);
-	if ((err = ds_cert_check(cert, trust_path, access(crl, R_OK) == 0 && !trust ? crl : NULL,
-				 ds_now(), reason, sizeof reason)) < 0)
+	if ((err = ds_cli_trust_enrol(cli, h, trust, &t)) < 0)
 		return ds_cli_fail(cli, err);
+	err = ds_trust_check_cert(t, cert, NULL, ds_now(), &tr, reason, sizeof reason);
+	ds_trust_free(t);
+	if (err < 0)
+		return ds_cli_fail(cli, err);
+	/* pki/crl.pem is written from the catalog's revocations: checked here */
 	if (ds_catalog_revocation_get(h->catalog, ci.serial, &rv) == 0)
 		return ds_cli_failf(cli, DS_EXIT_NOPERM, "%s: certificate %s is revoked", cert,
 				    ci.serial);
+	if (!tr.fits_approver)
+		return ds_cli_failf(cli, DS_EXIT_DATAERR,
+				    "%s: not an approver (personal) certificate: missing %s", cert,
+				    tr.approver_missing);
+	if (strcmp(ci.ou, dept.code) != 0 && strcmp(ci.ou, dept.name) != 0)
+		return ds_cli_failf(cli, DS_EXIT_DATAERR,
+				    "%s: missing department: OU '%s' is not %s (%s) of seal %s", cert,
+				    ci.ou, dept.code, dept.name, seal_id);
 	if (!realpath(cert, abs))
 		return ds_cli_fail(cli, ds_error_set_errno(DS_EIO, errno, "%s", cert));
 	if ((err = ds_fmt(a.user, sizeof a.user, "%s", user)) < 0 ||
@@ -72,14 +85,14 @@ static int cmd_add(struct ds_cli *cli, ds_home *h, const char *user, const char 
 	if ((err = ds_catalog_begin(h->catalog)) < 0)
 		return ds_cli_fail(cli, err);
 	if ((err = ds_catalog_approver_add(h->catalog, &a)) < 0 ||
-	    (err = ds_fmt(detail, sizeof detail, "%s may apply seal %s (certificate %s)", user,
-			  seal_id, ci.serial)) < 0 ||
+	    (err = ds_fmt(detail, sizeof detail, "%s may apply seal %s (certificate %s, anchor %s)",
+			  user, seal_id, ci.serial, tr.anchor_sha256)) < 0 ||
 	    (err = ds_catalog_event_add(h->catalog, NULL, ds_cli_actor(NULL), "approver_add",
 					detail)) < 0) {
 		ds_catalog_rollback(h->catalog);
 		return ds_cli_fail(cli, err);
 	}
-	if ((err = ds_catalog_commit(h->catalog)) < 0)
+	if ((err = ds_catalog_commit(h->catalog)) < 0 || (err = ds_cli_profiles_switch(h)) < 0)
 		return ds_cli_fail(cli, err);
 	printf("%s %s %s\n", user, seal_id, ci.sha256);
 	return 0;

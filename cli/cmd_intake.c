@@ -48,7 +48,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	const char *proc_code = NULL, *app_id = NULL, *app_name = NULL, *actor = NULL;
 	const char *reuse[DS_INTAKE_REUSE_MAX], *trust = NULL;
 	size_t nreuse = 0;
-	struct ds_bundle_verify_opts vo;
+	struct ds_bundle_verify_opts vo = {0};
 	struct ds_archive_reuse ru[DS_INTAKE_REUSE_MAX];
 	char trust_buf[DS_PATH_MAX];
 	ds_home *h = NULL;
@@ -154,6 +154,7 @@ done:
 	if (h)
 		ds_ingest_abort_unnamed(in, h->catalog);
 	ds_ingest_free(in);
+	ds_cli_archive_vopts_clear(&vo);
 	ds_home_free(h);
 	return err < 0 ? ds_cli_fail(cli, err) : 0;
 }

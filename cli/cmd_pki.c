@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "cli_secret.h"
+#include "cli_trust.h"
 #include "dossier/catalog_signer.h"
 #include "dossier/clock.h"
 #include "dossier/error.h"
@@ -24,7 +25,7 @@ static int run(struct ds_cli *cli, int argc, char **argv);
 const struct ds_cmd ds_cmd_pki = {
 	.name = "pki",
 	.usage = "init --name NAME | issue seal DEPT --seal-id ID | issue approver USER --department DEPT"
-		 " | revoke (SERIAL | --cert FILE) | crl | log-key"
+		 " [--full-name NAME] | revoke (SERIAL | --cert FILE) | crl | log-key"
 		 "   [--passphrase-file FILE] [--ca-passphrase-file FILE]",
 	.summary = "demo provincial PKI: root CA, TSA, seal and approver certificates, CRL",
 	.run = run,
@@ -34,6 +35,7 @@ static const char options[] =
 	"  --name NAME               init: the root CA's name (O and CN of its subject)\n"
 	"  --seal-id ID              issue seal: the seal's identifier (e.g. STNMT-1)\n"
 	"  --department DEPT         issue approver: the approver's department\n"
+	"  --full-name NAME          issue approver: the person's full name (CN; default USER)\n"
 	"  --rsa                     issue RSA-3072 keys (RSASSA-PSS) instead of ECDSA P-256\n"
 	"  --days N                  validity of the new certificate in days\n"
 	"  --pubkey FILE             issue seal: certify this public key (from a token); no key file\n"
@@ -48,10 +50,13 @@ static const char options[] =
 	"  --at TIME                 revoke: revocation time (RFC 3339; default now)\n"
 	"  --json                    machine-readable output\n"
 	"Secrets never come from argv or the environment: without a file or descriptor\n"
-	"the passphrase is read from the terminal with echo off.\n";
+	"the passphrase is read from the terminal with echo off.\n"
+	"Seal certificates get the department seal profile, approver certificates the\n"
+	"personal profile (policy OIDs, QcType, EKU: docs/signer.md); `pki init` adds\n"
+	"pki/root.pem to [pki] trust in dossier.conf.\n";
 
 struct opts {
-	const char *name, *seal_id, *department, *pubkey, *cert, *at;
+	const char *name, *seal_id, *department, *pubkey, *cert, *at, *full_name;
 	struct ds_cli_secret pass, ca;
 	int rsa, days, reason, json;
 };
@@ -171,7 +176,14 @@ static int cmd_init(struct ds_cli *cli, ds_home *h, struct opts *o)
 		goto done;
 	if ((err = write_crl(h, pass)) < 0)
 		goto done;
-	if ((err = ds_catalog_event_add(h->catalog, NULL, ds_cli_actor(NULL), "pki_init", cert)) < 0)
+	/* the new root is this home's enrolment anchor from now on */
+	struct ds_cert_info rci;
+	char detail[DS_DETAIL_MAX];
+	if ((err = ds_cert_info_file(cert, &rci)) < 0 ||
+	    (err = ds_cli_trust_add_conf(h, "pki/root.pem")) < 0 ||
+	    (err = ds_fmt(detail, sizeof detail, "%s anchor %s", cert, rci.sha256)) < 0 ||
+	    (err = ds_catalog_event_add(h->catalog, NULL, ds_cli_actor(NULL), "pki_init", detail)) < 0 ||
+	    (err = ds_cli_profiles_switch(h)) < 0)
 		goto done;
 	printf("%s\n%s\n%s\n%s\n%s\n%s\n", tkey, tcert, lkey, lpub, crl, key);
 	printf("%s\n", cert);
@@ -186,7 +198,7 @@ static int cmd_issue(struct ds_cli *cli, ds_home *h, struct opts *o, const char 
 {
 	char pass[DS_SECRET_MAX] = "", ca[DS_SECRET_MAX] = "";
 	char ckey[DS_PATH_MAX], ccert[DS_PATH_MAX], key[DS_PATH_MAX], cert[DS_PATH_MAX];
-	char dir[DS_PATH_MAX], rel[512], org[256], cn[600];
+	char dir[DS_PATH_MAX], rel[512], org[256], cn[600], org_id[128];
 	struct ds_department dept;
 	char serial[DS_SERIAL_HEX_MAX] = "";
 	int is_seal = strcmp(kind, "seal") == 0, err;
@@ -204,6 +216,8 @@ static int cmd_issue(struct ds_cli *cli, ds_home *h, struct opts *o, const char 
 				    id);
 	if (!is_seal && o->pubkey)
 		return ds_cli_failf(cli, DS_EXIT_USAGE, "--pubkey is for seals on tokens");
+	if (is_seal && o->full_name)
+		return ds_cli_failf(cli, DS_EXIT_USAGE, "--full-name is for approvers");
 	if ((err = ds_catalog_department_get(h->catalog, dept_code, &dept)) < 0)
 		return ds_cli_fail(cli, err);
 	if (is_seal) {
@@ -228,13 +242,17 @@ static int cmd_issue(struct ds_cli *cli, ds_home *h, struct opts *o, const char 
 	if (is_seal)
 		err = ds_fmt(cn, sizeof cn, "%s - %s", id, dept.name);
 	else
-		err = ds_fmt(cn, sizeof cn, "%s", id);
-	if (err < 0)
+		err = ds_fmt(cn, sizeof cn, "%s", o->full_name ? o->full_name : id);
+	if (err < 0 || (err = ds_cli_seal_org_id(h->config, dept_code, org_id, sizeof org_id)) < 0)
 		goto done;
-	struct ds_cert_req req = {.kind = is_seal ? DS_CERT_SEAL : DS_CERT_APPROVER,
-				  .alg = o->rsa ? DS_KEY_RSA3072 : DS_KEY_P256,
-				  .cn = cn, .o = org, .ou = dept.name, .days = o->days,
-				  .pubkey_path = o->pubkey};
+	struct ds_cert_req req = {
+		.kind = is_seal ? DS_CERT_SEAL : DS_CERT_APPROVER,
+		.alg = o->rsa ? DS_KEY_RSA3072 : DS_KEY_P256,
+		.cn = cn, .o = org, .ou = dept.name, .days = o->days,
+		.pubkey_path = o->pubkey,
+		.org_id = is_seal ? org_id : NULL,
+		.policy_oid = ds_config_get(h->config, "pki", is_seal ? "seal_policy" : "approver_policy",
+					    NULL)};
 	if ((err = ds_pki_issue(ckey, ccert, ca, strlen(ca), &req, o->pubkey ? NULL : key, cert, pass,
 				strlen(pass), serial)) < 0)
 		goto done;
@@ -268,7 +286,8 @@ static int cmd_issue(struct ds_cli *cli, ds_home *h, struct opts *o, const char 
 	char detail[DS_DETAIL_MAX];
 	if ((err = ds_fmt(detail, sizeof detail, "%s %s (%s) serial %s", kind, id, dept_code,
 			  serial)) < 0 ||
-	    (err = ds_catalog_event_add(h->catalog, NULL, ds_cli_actor(NULL), "pki_issue", detail)) < 0)
+	    (err = ds_catalog_event_add(h->catalog, NULL, ds_cli_actor(NULL), "pki_issue", detail)) < 0 ||
+	    (err = ds_cli_profiles_switch(h)) < 0)
 		goto done;
 	if (o->json) {
 		printf("{\"kind\": \"%s\", \"id\": \"%s\", \"serial\": \"%s\", \"key\": \"%s\"}\n", kind,
@@ -396,6 +415,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		{"name", required_argument, NULL, 'n'},
 		{"seal-id", required_argument, NULL, 's'},
 		{"department", required_argument, NULL, 'd'},
+		{"full-name", required_argument, NULL, 'f'},
 		{"rsa", no_argument, NULL, 'r'},
 		{"days", required_argument, NULL, 'D'},
 		{"pubkey", required_argument, NULL, 'k'},
@@ -417,6 +437,11 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		case 'n': o.name = optarg; break;
 		case 's': o.seal_id = optarg; break;
 		case 'd': o.department = optarg; break;
+		case 'f':
+			if (strlen(optarg) == 0 || strlen(optarg) > 200)
+				return ds_cli_failf(cli, DS_EXIT_USAGE, "--full-name: 1-200 bytes");
+			o.full_name = optarg;
+			break;
 		case 'r': o.rsa = 1; break;
 		case 'D':
 			if (ds_cli_opt_intv(cli, "--days", optarg, 1, 36500, &o.days) != 0)

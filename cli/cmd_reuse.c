@@ -104,6 +104,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	int c, json = 0, err, rc = 0;
 	ds_home *h = NULL;
 	char trust_buf[DS_PATH_MAX];
+	struct ds_bundle_verify_opts vo = {0};
 
 	while ((c = ds_cli_getopt(cli, argc, argv, "h", opts)) != -1) {
 		switch (c) {
@@ -131,7 +132,6 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		rc = list(cli, h, applicant, json);
 		goto done;
 	}
-	struct ds_bundle_verify_opts vo;
 	if ((err = ds_cli_archive_vopts(cli, trust, crl, &vo, trust_buf, sizeof trust_buf)) < 0 ||
 	    (err = ds_archive_reuse_attach(h, to, source, &vo, ds_cli_actor(actor))) < 0) {
 		rc = ds_cli_fail(cli, err);
@@ -139,6 +139,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	}
 	printf("%s reuses the sealed bundle of %s\n", to, source);
 done:
+	ds_cli_archive_vopts_clear(&vo);
 	ds_home_free(h);
 	return rc;
 }

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "cli_secret.h"
+#include "cli_trust.h"
 #include "dossier/catalog_signer.h"
 #include "dossier/clock.h"
 #include "dossier/error.h"
@@ -42,10 +43,12 @@ static const char options[] =
 	"  --passphrase-file FILE passphrase of the PKCS#12 or key file (recorded for `dossier seal`)\n"
 	"  --pin-file FILE        the token's user PIN (recorded for `dossier seal`)\n"
 	"  --passphrase-fd N      read the passphrase/PIN from descriptor N (then not recorded)\n"
-	"  --trust FILE           roots the certificate must chain to (default: HOME/pki/root.pem)\n"
+	"  --trust FILE           narrow the anchors to this file's: each must be a configured one\n"
 	"  --json                 machine-readable output (list)\n"
 	"The key is opened once (proving the secret and that the certificate matches it)\n"
-	"before the seal is recorded.\n";
+	"before the seal is recorded. The certificate must chain to a trust anchor of\n"
+	"[pki] trust in dossier.conf (else 77) and have the department seal profile and\n"
+	"the department's name in OU (else 65).\n";
 
 static int abs_path(const char *in, char *out, size_t n)
 {
@@ -62,8 +65,10 @@ static int cmd_add(struct ds_cli *cli, ds_home *h, const char *seal_id, const ch
 	struct ds_seal s = {0};
 	struct ds_department d;
 	struct ds_cert_info ci;
-	char secret[DS_SECRET_MAX] = "", reason[512], trust_path[DS_PATH_MAX], tmp[DS_PATH_MAX];
+	char secret[DS_SECRET_MAX] = "", reason[512], tmp[DS_PATH_MAX];
 	ds_signer *signer = NULL;
+	ds_trust *t = NULL;
+	struct ds_trust_result tr;
 	int err;
 
 	if ((err = ds_catalog_department_get(h->catalog, dept, &d)) < 0)
@@ -97,37 +102,47 @@ static int cmd_add(struct ds_cli *cli, ds_home *h, const char *seal_id, const ch
 		goto done;
 	if ((err = ds_signer_cert_info(signer, &ci)) < 0)
 		goto done;
-	if (!ci.key_usage_ok) {
-		err = ds_error_set(DS_EPERM, "%s: the certificate is not for signatures", seal_id);
-		goto done;
-	}
-	if (trust)
-		err = ds_fmt(trust_path, sizeof trust_path, "%s", trust);
-	else
-		err = ds_home_path(h, "pki/root.pem", trust_path, sizeof trust_path);
-	if (err < 0)
-		goto done;
-	/* the certificate must chain to the trusted roots and be valid now */
-	if ((err = ds_signer_cert_check(signer, trust_path, ds_now(), reason, sizeof reason)) < 0)
+	/* the certificate must chain to a configured anchor and be valid now */
+	if ((err = ds_cli_trust_enrol(cli, h, trust, &t)) < 0 ||
+	    (err = ds_trust_check_signer(t, signer, NULL, ds_now(), &tr, reason, sizeof reason)) < 0)
 		goto done;
 	struct ds_revocation rv;
 	if (ds_catalog_revocation_get(h->catalog, ci.serial, &rv) == 0) {
 		err = ds_error_set(DS_EPERM, "%s: the certificate is revoked", seal_id);
 		goto done;
 	}
+	if (!tr.fits_seal) {
+		ds_signer_free(signer);
+		signer = NULL;
+		OPENSSL_cleanse(secret, sizeof secret);
+		ds_trust_free(t);
+		return ds_cli_failf(cli, DS_EXIT_DATAERR,
+				    "%s: not a department seal certificate: missing %s", seal_id,
+				    tr.seal_missing);
+	}
+	if (strcmp(ci.ou, d.code) != 0 && strcmp(ci.ou, d.name) != 0) {
+		ds_signer_free(signer);
+		OPENSSL_cleanse(secret, sizeof secret);
+		ds_trust_free(t);
+		return ds_cli_failf(cli, DS_EXIT_DATAERR,
+				    "%s: missing department: OU '%s' is not %s (%s)", seal_id, ci.ou,
+				    d.code, d.name);
+	}
 	memcpy(s.cert_sha256, ci.sha256, sizeof s.cert_sha256);
 	memcpy(s.cert_serial, ci.serial, sizeof s.cert_serial);
 	s.not_after = ci.not_after;
 	if ((err = ds_catalog_seal_add(h->catalog, &s)) < 0)
 		goto done;
-	if ((err = ds_fmt(tmp, sizeof tmp, "seal %s (%s) %s %s", seal_id, dept, s.store,
-			  ci.subject)) < 0 ||
-	    (err = ds_catalog_event_add(h->catalog, NULL, ds_cli_actor(NULL), "seal_key_add", tmp)) < 0)
+	if ((err = ds_fmt(tmp, sizeof tmp, "seal %s (%s) %s %s anchor %s", seal_id, dept, s.store,
+			  ci.subject, tr.anchor_sha256)) < 0 ||
+	    (err = ds_catalog_event_add(h->catalog, NULL, ds_cli_actor(NULL), "seal_key_add", tmp)) < 0 ||
+	    (err = ds_cli_profiles_switch(h)) < 0)
 		goto done;
 	printf("%s %s %s\n", seal_id, s.store, ci.sha256);
 done:
 	OPENSSL_cleanse(secret, sizeof secret);
 	ds_signer_free(signer);
+	ds_trust_free(t);
 	return err < 0 ? ds_cli_fail(cli, err) : 0;
 }
 

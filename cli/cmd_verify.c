@@ -76,7 +76,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	int c, json = 0, verbose = 0, err, rc = DS_EXIT_OK;
 	int any_failed = 0, any_unreadable = 0, any_indet = 0;
 	char trust_buf[DS_PATH_MAX], key_buf[DS_PATH_MAX];
-	struct ds_bundle_verify_opts vo;
+	struct ds_bundle_verify_opts vo = {0};
 	struct logarg la = {0};
 	json_t *arr = NULL;
 
@@ -117,16 +117,20 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	if (cp) {
 		unsigned char *b = NULL;
 		if (!logkey) {
-			if ((err = ds_path_join(key_buf, sizeof key_buf, cli->home_dir, "pki/log.pub")) < 0)
-				return ds_cli_fail(cli, err);
+			if ((err = ds_path_join(key_buf, sizeof key_buf, cli->home_dir, "pki/log.pub")) < 0) {
+				rc = ds_cli_fail(cli, err);
+				goto done;
+			}
 			logkey = key_buf;
 		}
-		if ((err = ds_file_read(cp, DS_SEALLOG_NOTE_MAX, &b, &la.cp_len)) < 0)
-			return ds_cli_fail(cli, err);
+		if ((err = ds_file_read(cp, DS_SEALLOG_NOTE_MAX, &b, &la.cp_len)) < 0) {
+			rc = ds_cli_fail(cli, err);
+			goto done;
+		}
 		la.cp = (char *)b;
 		if ((err = ds_file_read(proof, DS_SEALLOG_PROOF_TEXT_MAX, &b, &la.proof_len)) < 0) {
-			free(la.cp);
-			return ds_cli_fail(cli, err);
+			rc = ds_cli_fail(cli, err);
+			goto done;
 		}
 		la.proof = (char *)b;
 		la.key = logkey;
@@ -181,6 +185,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	     : any_indet ? DS_EXIT_INDETERMINATE
 			 : DS_EXIT_OK;
 done:
+	ds_cli_archive_vopts_clear(&vo);
 	json_decref(arr);
 	free(la.cp);
 	free(la.proof);

@@ -61,7 +61,22 @@ static const char default_text[] =
 	"# user can read; without it dossierd signs no checkpoints.\n"
 	"# passphrase_file = /etc/dossier/log.pass\n"
 	"# A copy of each checkpoint dossierd signs, best on another machine.\n"
-	"# publish_dir = /mnt/witness/dossier\n";
+	"# publish_dir = /mnt/witness/dossier\n"
+	"\n"
+	"[pki]\n"
+	"# Trust anchors (root certificates, PEM; relative paths are under the home) for\n"
+	"# enrolling seals and approvers and for `dossier verify`. The line may repeat;\n"
+	"# `dossier pki init` adds pki/root.pem. See docs/signer.md, \"Trust model\".\n"
+	"# trust = /etc/dossier/national-ca.pem\n"
+	"# Certificate policy OIDs of a department seal and of an approver:\n"
+	"# seal_policy = 1.3.6.1.5.5.7.13.1\n"
+	"# approver_policy = 1.3.6.1.5.5.7.13.2\n"
+	"# organizationIdentifier `pki issue seal` writes ({agency}, {dept}):\n"
+	"# seal_org_id = NTRVN-{agency}-{dept}\n"
+	"# What marks a seal or a personal certificate under one anchor:\n"
+	"# [anchor /etc/dossier/national-ca.pem]\n"
+	"# seal = subject:UID=MST:\n"
+	"# approver = subject:UID=CCCD:\n";
 
 const char *ds_config_default_text(void) { return default_text; }
 
@@ -140,6 +155,26 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 		if (err < 0) {
 			cfg->error = err;
 			ds_fmt(cfg->errmsg, sizeof cfg->errmsg, "%s", ds_error_last());
+			return 0;
+		}
+		return 1;
+	}
+	if (strcmp(section, "pki") == 0 && strcmp(name, "trust") == 0) {
+		/* the line may repeat: the anchors accumulate, comma-separated */
+		const char *old = ds_config_get(cfg, section, name, NULL);
+		char joined[DS_CONFIG_LIST_MAX];
+		if ((old && *old && *value ? ds_fmt(joined, sizeof joined, "%s,%s", old, value)
+					   : ds_fmt(joined, sizeof joined, "%s",
+						    old && *old ? old : value)) < 0) {
+			cfg->error = DS_ETOOBIG;
+			ds_fmt(cfg->errmsg, sizeof cfg->errmsg, "[pki] trust: longer than %d bytes",
+			       DS_CONFIG_LIST_MAX);
+			return 0;
+		}
+		value = joined;
+		if (add_entry(cfg, section, name, value) < 0) {
+			cfg->error = DS_ENOMEM;
+			ds_fmt(cfg->errmsg, sizeof cfg->errmsg, "out of memory");
 			return 0;
 		}
 		return 1;

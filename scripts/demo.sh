@@ -68,7 +68,7 @@ if has pki && has seal; then
 	"$D" pki init --name "Ủy ban nhân dân tỉnh Bắc Ninh" --passphrase-file "$home/root.pass"
 	"$D" pki issue seal STNMT --seal-id STNMT-1 --passphrase-file "$home/seal.pass" \
 		--ca-passphrase-file "$home/root.pass"
-	cert=$("$D" pki issue approver lan --department STNMT --passphrase-file "$home/approver.pass" \
+	cert=$("$D" pki issue approver lan --department STNMT --full-name "Nguyễn Thị Lan" --passphrase-file "$home/approver.pass" \
 		--ca-passphrase-file "$home/root.pass" | tail -n 1)
 	"$D" approver add lan --cert "$cert" --seal STNMT-1
 	bundle=$("$D" seal "$code" --seal STNMT-1 --approver lan \

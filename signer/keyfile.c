@@ -539,6 +539,8 @@ int ds_signer__cert_info(X509 *x, struct ds_cert_info *out)
 	name_text(X509_get_subject_name(x), NID_commonName, out->cn, sizeof out->cn);
 	name_text(X509_get_subject_name(x), NID_organizationName, out->o, sizeof out->o);
 	name_text(X509_get_subject_name(x), NID_organizationalUnitName, out->ou, sizeof out->ou);
+	name_text(X509_get_subject_name(x), NID_organizationIdentifier, out->org_id,
+		  sizeof out->org_id);
 	if ((err = ds_signer__asn1_time(X509_get0_notBefore(x), &out->not_before)) < 0 ||
 	    (err = ds_signer__asn1_time(X509_get0_notAfter(x), &out->not_after)) < 0)
 		return err;

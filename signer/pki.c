@@ -220,6 +220,73 @@ static int read_pubkey(EVP_PKEY **out, const char *path)
 	return err;
 }
 
+/* qcStatements (RFC 3739) with one QcType statement (ETSI EN 319 412-5):
+ * SEQUENCE { SEQUENCE { id-etsi-qcs-QcType, SEQUENCE { qct } } }. */
+static int add_qctype(X509 *x, const char *qct)
+{
+	unsigned char der[64], *p = der;
+	ASN1_OBJECT *stmt = OBJ_txt2obj(DS_OID_QCS_QCTYPE, 1), *type = OBJ_txt2obj(qct, 1);
+	ASN1_OCTET_STRING *os = NULL;
+	X509_EXTENSION *ex = NULL;
+	int err = 0;
+	int ls = stmt ? i2d_ASN1_OBJECT(stmt, NULL) : -1, lt = type ? i2d_ASN1_OBJECT(type, NULL) : -1;
+	if (ls <= 0 || lt <= 0 || ls + lt + 6 > 127) {
+		err = ds_error_set_openssl(DS_ECRYPTO, "qcStatements");
+		goto done;
+	}
+	/* all lengths < 128: short form */
+	*p++ = 0x30;
+	*p++ = (unsigned char)(2 + ls + 2 + lt);
+	*p++ = 0x30;
+	*p++ = (unsigned char)(ls + 2 + lt);
+	i2d_ASN1_OBJECT(stmt, &p);
+	*p++ = 0x30;
+	*p++ = (unsigned char)lt;
+	i2d_ASN1_OBJECT(type, &p);
+	os = ASN1_OCTET_STRING_new();
+	if (!os || !ASN1_OCTET_STRING_set(os, der, (int)(p - der)) ||
+	    !(ex = X509_EXTENSION_create_by_NID(NULL, NID_qcStatements, 0, os)) ||
+	    !X509_add_ext(x, ex, -1))
+		err = ds_error_set_openssl(DS_ECRYPTO, "certificate extension qcStatements");
+done:
+	ASN1_OBJECT_free(stmt);
+	ASN1_OBJECT_free(type);
+	ASN1_OCTET_STRING_free(os);
+	X509_EXTENSION_free(ex);
+	return err;
+}
+
+/* The seal and approver profiles (pki.h, docs/signer.md). */
+static int add_profile(X509 *x, X509 *iss, const struct ds_cert_req *req)
+{
+	int seal = req->kind == DS_CERT_SEAL, err;
+	const char *pol = req->policy_oid && *req->policy_oid
+				  ? req->policy_oid
+				  : seal ? DS_PKI_SEAL_POLICY_DEFAULT : DS_PKI_APPROVER_POLICY_DEFAULT;
+	int bad = strlen(pol) >= DS_OID_MAX;
+	for (const char *q = pol; *q; q++)
+		bad |= !((*q >= '0' && *q <= '9') || *q == '.');
+	if (bad)
+		return ds_error_set(DS_EINVALID, "certificate policy '%.40s' is not an OID", pol);
+	if ((err = add_ext(x, iss, NID_basic_constraints, "critical,CA:FALSE")) < 0 ||
+	    (err = add_ext(x, iss, NID_key_usage, "critical,digitalSignature,nonRepudiation")) < 0 ||
+	    (err = add_ext(x, iss, NID_ext_key_usage,
+			   DS_OID_EKU_DOCUMENT_SIGNING ",emailProtection")) < 0)
+		return err;
+	CERTIFICATEPOLICIES *cp = CERTIFICATEPOLICIES_new();
+	POLICYINFO *pi = POLICYINFO_new();
+	int ok = cp && pi && (pi->policyid = OBJ_txt2obj(pol, 1)) != NULL &&
+		 sk_POLICYINFO_push(cp, pi);
+	if (ok)
+		pi = NULL; /* transferred */
+	ok = ok && X509_add1_ext_i2d(x, NID_certificate_policies, cp, 0, 0) == 1;
+	POLICYINFO_free(pi);
+	CERTIFICATEPOLICIES_free(cp);
+	if (!ok)
+		return ds_error_set_openssl(DS_ECRYPTO, "certificate extension certificatePolicies");
+	return add_qctype(x, seal ? DS_OID_QCT_ESEAL : DS_OID_QCT_ESIGN);
+}
+
 /* Builds and signs a certificate for `subject_key` (issuer NULL: self-signed). */
 static int make_cert(X509 **out, const struct ds_cert_req *req, EVP_PKEY *subject_key,
 		     X509 *issuer, EVP_PKEY *issuer_key)
@@ -245,7 +312,18 @@ static int make_cert(X509 **out, const struct ds_cert_req *req, EVP_PKEY *subjec
 		goto done;
 	}
 	if ((err = add_name(n, "C", "VN")) < 0 || (err = add_name(n, "O", req->o)) < 0 ||
-	    (err = add_name(n, "OU", req->ou)) < 0 || (err = add_name(n, "CN", req->cn)) < 0)
+	    (err = add_name(n, "OU", req->ou)) < 0)
+		goto done;
+	if (req->kind == DS_CERT_SEAL) {
+		if (!req->org_id || !*req->org_id || !req->o || !*req->o || !req->ou || !*req->ou) {
+			err = ds_error_set(DS_EINVALID, "a seal certificate needs O, OU and an "
+					   "organizationIdentifier");
+			goto done;
+		}
+		if ((err = add_name(n, DS_OID_ORGANIZATION_IDENTIFIER, req->org_id)) < 0)
+			goto done;
+	}
+	if ((err = add_name(n, "CN", req->cn)) < 0)
 		goto done;
 	if (!X509_set_version(x, 2) || (err = random_serial(x)) < 0 ||
 	    !X509_set_subject_name(x, n) ||
@@ -271,8 +349,7 @@ static int make_cert(X509 **out, const struct ds_cert_req *req, EVP_PKEY *subjec
 		break;
 	case DS_CERT_SEAL:
 	case DS_CERT_APPROVER:
-		if ((err = add_ext(x, iss, NID_basic_constraints, "critical,CA:FALSE")) < 0 ||
-		    (err = add_ext(x, iss, NID_key_usage, "critical,digitalSignature,nonRepudiation")) < 0)
+		if ((err = add_profile(x, iss, req)) < 0)
 			goto done;
 		break;
 	}

@@ -62,6 +62,13 @@ int ds_signer__tsa_stamp(const char *url, const char *tsa_trust_path,
 			 const unsigned char *sigval, size_t sigval_len,
 			 unsigned char **der, size_t *der_len);
 
+/* Which profiles x (chaining to `anchor`) fits under t's markers (t NULL or
+ * anchor unknown: the default markers); the *_missing say why not. */
+void ds_signer__profile(const ds_trust *t, X509 *anchor, X509 *x, int *fits_seal,
+			int *fits_approver, char *seal_missing, char *approver_missing, size_t n);
+/* The anchors as a new stack (each up-ref'd). */
+STACK_OF(X509) *ds_signer__trust_anchors(const ds_trust *t);
+
 #define DS_TSA_REPLY_MAX (256u * 1024u)
 #define DS_P7S_MAX (4u * 1024u * 1024u)
 

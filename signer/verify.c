@@ -278,10 +278,14 @@ int ds_cades_verify(const unsigned char *p7s, size_t p7s_len, const unsigned cha
 		return ds_error_set(DS_ETOOBIG, "signature larger than %u bytes", DS_P7S_MAX);
 	if (len > (size_t)INT32_MAX)
 		return ds_error_set(DS_ETOOBIG, "signed data too large");
-	if (!opts->trust_pem_path)
+	if (opts->trust) {
+		if (!(trust = ds_signer__trust_anchors(opts->trust)))
+			return ds_error_set(DS_ENOMEM, "out of memory");
+	} else if (!opts->trust_pem_path) {
 		return ds_error_set(DS_EINVALID, "no trust anchors given");
-	if ((err = ds_signer__certs_read(&trust, opts->trust_pem_path)) < 0)
+	} else if ((err = ds_signer__certs_read(&trust, opts->trust_pem_path)) < 0) {
 		goto done;
+	}
 	if (opts->crl_pem_path && (err = ds_signer__load_crls(&extra, opts->crl_pem_path)) < 0)
 		goto done;
 
@@ -330,6 +334,8 @@ int ds_cades_verify(const unsigned char *p7s, size_t p7s_len, const unsigned cha
 	memcpy(r->signer_o, ci.o, sizeof r->signer_o);
 	memcpy(r->signer_ou, ci.ou, sizeof r->signer_ou);
 	memcpy(r->signer_cert_sha256, ci.sha256, sizeof r->signer_cert_sha256);
+	memcpy(r->signer_org_id, ci.org_id, sizeof r->signer_org_id);
+	memcpy(r->signer_cn, ci.cn, sizeof r->signer_cn);
 
 	/* signing-certificate-v2 present and matching */
 	if (CMS_signed_get_attr_by_NID(si, NID_id_smime_aa_signingCertificateV2, -1) < 0) {
@@ -408,6 +414,15 @@ int ds_cades_verify(const unsigned char *p7s, size_t p7s_len, const unsigned cha
 	chain = X509_STORE_CTX_get1_chain(ctx);
 	check(r, "chain", "PASSED", "%d certificate%s to a trusted root", sk_X509_num(chain),
 	      sk_X509_num(chain) == 1 ? "" : "s");
+	{
+		X509 *top = sk_X509_value(chain, sk_X509_num(chain) - 1);
+		if ((err = ds_signer__cert_sha256(top, r->anchor_sha256)) < 0)
+			goto done;
+		/* which role the certificate may play is judged by the bundle
+		 * verifier, which knows the role it claims */
+		ds_signer__profile(opts->trust, top, signer, &r->fits_seal, &r->fits_approver,
+				   r->seal_missing, r->approver_missing, sizeof r->seal_missing);
+	}
 
 	if (!ci.key_usage_ok) {
 		check(r, "key_usage", "FAILED", "neither digitalSignature nor nonRepudiation");

@@ -120,12 +120,25 @@ typedef int (*ds_bundle_cms_verify_fn)(const unsigned char *p7s, size_t p7s_len,
  * message explains. */
 typedef int (*ds_bundle_log_check_fn)(void *arg, const char *leaf, size_t leaf_len);
 
+/* What the home a bundle was sealed in can confirm, when verify runs there
+ * (the callbacks return 1 yes, 0 no, < 0 could not tell). */
+struct ds_bundle_home {
+	void *arg;
+	int (*knows)(void *arg, const char *code);  /* the catalog has dossier `code` */
+	int (*leaf_logged)(void *arg, const char *code, const char *leaf); /* in its seal log */
+	/* cert_sha256 is the certificate the catalog registered for seal seal_id */
+	int (*seal_registered)(void *arg, const char *seal_id, const char *cert_sha256);
+	int64_t profiles_since; /* the recorded switch to the certificate profiles (a
+				   `pki_profiles` event); 0: none recorded */
+};
+
 struct ds_bundle_verify_opts {
-	struct ds_verify_opts cades;        /* trust roots, CRLs, time */
+	struct ds_verify_opts cades;        /* trust anchors and profiles, CRLs, time */
 	ds_bundle_cms_verify_fn cms_verify; /* normally ds_cades_verify; NULL: signatures
 					       reported NOT_CHECKED, INDETERMINATE */
-	ds_bundle_log_check_fn log_check;   /* NULL: seal log not checked */
+	ds_bundle_log_check_fn log_check;   /* NULL: seal log not checked against a proof */
 	void *log_arg;
+	const struct ds_bundle_home *home;  /* NULL: not in the sealing home */
 };
 
 #define DS_BUNDLE_CHECKS_MAX 24
@@ -141,7 +154,7 @@ struct ds_bundle_sig_report {
 	size_t ncovered;        /* data objects its manifest lists */
 	struct ds_cades_report cades; /* the CMS-level report (checks included) */
 	size_t nchecks;         /* bundle-level checks for this signature */
-	struct ds_check checks[8];
+	struct ds_check checks[12];
 };
 
 struct ds_bundle_report {
@@ -159,6 +172,8 @@ struct ds_bundle_report {
 	struct ds_check checks[DS_BUNDLE_CHECKS_MAX];
 	size_t nsigs;
 	struct ds_bundle_sig_report sigs[DS_BUNDLE_SIGS_MAX];
+	int legacy_profile;      /* signed with certificates of before the profiles */
+	char warning[256];       /* "" or a line to show (legacy profile) */
 };
 
 /* Verifies the bundle at `path`: container structure and limits, names,

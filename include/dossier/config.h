@@ -17,6 +17,7 @@ extern "C" {
 #define DS_CONFIG_BYTES_MAX (256u * 1024u)
 #define DS_CONFIG_ENTRIES_MAX 512
 #define DS_HOLIDAYS_MAX 512
+#define DS_CONFIG_LIST_MAX 8192 /* a repeated key's joined values ([pki] trust) */
 
 typedef struct ds_config ds_config;
 
@@ -31,7 +32,8 @@ int ds_config_new(ds_config **out);
 
 void ds_config_free(ds_config *cfg);
 
-/* The raw value of section.key, or `def` when absent. Borrowed. */
+/* The raw value of section.key, or `def` when absent. Borrowed.
+ * [pki] trust may repeat: its values are joined with commas. */
 const char *ds_config_get(const ds_config *cfg, const char *section, const char *key,
 			  const char *def);
 

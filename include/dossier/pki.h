@@ -34,9 +34,25 @@ enum ds_key_alg { DS_KEY_P256 = 0, DS_KEY_RSA3072, DS_KEY_ED25519 };
 enum ds_cert_kind {
 	DS_CERT_CA = 0,   /* basicConstraints CA:TRUE, keyCertSign + cRLSign */
 	DS_CERT_TSA,      /* digitalSignature, EKU timeStamping (critical) */
-	DS_CERT_SEAL,     /* digitalSignature + nonRepudiation */
-	DS_CERT_APPROVER  /* digitalSignature + nonRepudiation */
+	DS_CERT_SEAL,     /* department seal profile (docs/signer.md): organisation
+			     certificate, organizationIdentifier, seal policy,
+			     QcType eseal, EKU documentSigning + emailProtection,
+			     digitalSignature + nonRepudiation */
+	DS_CERT_APPROVER  /* personal profile: approver policy, QcType esign,
+			     same EKU and key usage */
 };
+
+/* Certificate policy OIDs written by `pki issue` and required by default
+ * (RFC 7229's test-policy arc: placeholders a site replaces with OIDs of its
+ * own arc or its national CA's, [pki] seal_policy / approver_policy). */
+#define DS_PKI_SEAL_POLICY_DEFAULT "1.3.6.1.5.5.7.13.1"
+#define DS_PKI_APPROVER_POLICY_DEFAULT "1.3.6.1.5.5.7.13.2"
+#define DS_OID_QCS_QCTYPE "0.4.0.1862.1.6"     /* ETSI EN 319 412-5 */
+#define DS_OID_QCT_ESIGN "0.4.0.1862.1.6.1"
+#define DS_OID_QCT_ESEAL "0.4.0.1862.1.6.2"
+#define DS_OID_EKU_DOCUMENT_SIGNING "1.3.6.1.5.5.7.3.36" /* RFC 9336 */
+#define DS_OID_ORGANIZATION_IDENTIFIER "2.5.4.97"
+#define DS_OID_MAX 128
 
 struct ds_cert_req {
 	enum ds_cert_kind kind;
@@ -44,6 +60,9 @@ struct ds_cert_req {
 	const char *cn;          /* required */
 	const char *o;           /* may be NULL */
 	const char *ou;          /* may be NULL (the department) */
+	const char *org_id;      /* DS_CERT_SEAL: organizationIdentifier (2.5.4.97) */
+	const char *policy_oid;  /* DS_CERT_SEAL/APPROVER: certificate policy; NULL:
+				    DS_PKI_SEAL_POLICY_DEFAULT / _APPROVER_ */
 	int64_t not_before;      /* 0: now - 60 s */
 	int64_t not_after;       /* 0: not_before + days (below) */
 	int days;                /* 0: 10 years for a CA, 3 years otherwise */
@@ -99,6 +118,7 @@ struct ds_cert_info {
 	char cn[256];
 	char o[256];
 	char ou[256];
+	char org_id[128];  /* organizationIdentifier (2.5.4.97), "" when absent */
 	char sha256[65];
 	int64_t not_before;
 	int64_t not_after;
@@ -164,6 +184,60 @@ const char *ds_file_kind_name(enum ds_file_kind k);
 /* 0 when the file holds `want`; DS_EINVALID with "PATH holds X, not Y"
  * otherwise; DS_ENOTFOUND / DS_EIO when it cannot be read. */
 int ds_file_kind_expect(const char *path, enum ds_file_kind want);
+
+/* ---- trust anchors and certificate profiles (signer/trust.c) ----
+ *
+ * A ds_trust holds the anchors (root certificates) a site trusts, each with
+ * the markers that make a certificate under it a department seal or a
+ * personal (approver) certificate. A marker is a list of terms separated by
+ * spaces, all required:
+ *   policy:OID            certificatePolicies holds OID
+ *   qctype:eseal|esign|OID  qcStatements QcType holds it (ETSI EN 319 412-5)
+ *   eku:documentSigning|emailProtection|OID  extendedKeyUsage holds it
+ *   subject:ATTR=PREFIX   a subject attribute (UID, serialNumber, O, OU, CN,
+ *                         organizationIdentifier or a dotted OID) whose value
+ *                         starts with PREFIX (empty: present)
+ * Defaults (NULL marker): seal "policy:SEAL_POLICY qctype:eseal
+ * eku:documentSigning subject:organizationIdentifier=", approver
+ * "policy:APPROVER_POLICY qctype:esign eku:documentSigning".
+ * A certificate fits a role when it is an end-entity certificate for
+ * signatures (digitalSignature or nonRepudiation, not a CA), matches that
+ * role's marker and not the other role's; a seal also needs O and OU. */
+typedef struct ds_trust ds_trust;
+
+#define DS_TRUST_ANCHORS_MAX 64
+#define DS_MARKER_MAX 512
+
+enum ds_cert_role { DS_ROLE_SEAL = 1, DS_ROLE_APPROVER = 2 };
+
+/* NULL policies: the defaults above. */
+int ds_trust_new(ds_trust **out, const char *seal_policy, const char *approver_policy);
+void ds_trust_free(ds_trust *t);
+/* Adds every certificate of a PEM/DER file as an anchor, with markers
+ * (NULL: the defaults). A malformed marker is DS_EINVALID naming it. */
+int ds_trust_add_file(ds_trust *t, const char *pem_path, const char *seal_marker,
+		      const char *approver_marker);
+size_t ds_trust_count(const ds_trust *t);
+/* 1 when every certificate of the file at pem_path is an anchor of t, 0 when
+ * not (the first foreign one's subject in `which`), < 0 when unreadable. */
+int ds_trust_covers_file(const ds_trust *t, const char *pem_path, char *which, size_t n);
+
+struct ds_trust_result {
+	char anchor_sha256[65];   /* SHA-256 of the anchor the chain ends at */
+	char anchor_subject[256];
+	int fits_seal, fits_approver;
+	char seal_missing[256];   /* why it is not a seal certificate ("" when it is) */
+	char approver_missing[256];
+};
+
+/* Chains the certificate at cert_path (or the loaded signer's certificate,
+ * its own chain helping) to an anchor of t, valid at `now` (0: current
+ * time), not revoked per crl_path (may be NULL), and says which profiles it
+ * fits. DS_EPERM with the reason in `reason` when it does not chain. */
+int ds_trust_check_cert(const ds_trust *t, const char *cert_path, const char *crl_path,
+			int64_t now, struct ds_trust_result *out, char *reason, size_t n);
+int ds_trust_check_signer(const ds_trust *t, const struct ds_signer *s, const char *crl_path,
+			  int64_t now, struct ds_trust_result *out, char *reason, size_t n);
 
 /* ---- seal policy ---- */
 

@@ -65,6 +65,11 @@ struct ds_cades_report {
 	char signer_o[256];
 	char signer_ou[256];       /* the department */
 	char signer_cert_sha256[65];
+	char signer_org_id[128];   /* organizationIdentifier, "" when absent */
+	char signer_cn[256];
+	char anchor_sha256[65];    /* the trust anchor the chain ends at */
+	int fits_seal, fits_approver; /* certificate profiles (pki.h), when chained */
+	char seal_missing[256], approver_missing[256];
 	int64_t signing_time;      /* signed attribute */
 	int64_t timestamp_time;    /* 0 when no timestamp */
 	char level[8];             /* "B-B", "B-T", "B-LT" as found */
@@ -72,8 +77,11 @@ struct ds_cades_report {
 	struct ds_check checks[DS_CHECKS_MAX];
 };
 
+struct ds_trust;
 struct ds_verify_opts {
-	const char *trust_pem_path; /* trusted roots */
+	const char *trust_pem_path; /* trusted roots (ignored when `trust` is set) */
+	const struct ds_trust *trust; /* anchors with their profile markers (pki.h);
+					 NULL: trust_pem_path with default markers */
 	const char *crl_pem_path;   /* extra CRLs; NULL: only those embedded */
 	int64_t now;                /* 0: current time */
 	int64_t claimed_time;       /* PAdES: the PDF's /M, standing for the signing-time

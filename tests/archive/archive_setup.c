@@ -48,7 +48,7 @@ static void issue(const char *ca, const char *name, const char *ou, enum ds_cert
 		  int64_t nb, int64_t na, char serial[DS_SERIAL_HEX_MAX])
 {
 	char key[256], cert[256], cakey[256], cacert[256], pf[256];
-	struct ds_cert_req r = {.kind = kind, .cn = name, .o = "UBND tỉnh Bắc Ninh", .ou = ou,
+	struct ds_cert_req r = {.kind = kind, .cn = name, .o = "UBND tỉnh Bắc Ninh", .ou = ou, .org_id = ou,
 				.not_before = nb, .not_after = na};
 	if (ds_fmt(key, sizeof key, "pki/%s.key", name) < 0 ||
 	    ds_fmt(cert, sizeof cert, "pki/%s.pem", name) < 0 ||
@@ -128,6 +128,18 @@ int main(int argc, char **argv)
 		ds_home_free(h);
 		return 0;
 	}
+	/* --register HOME SEAL_ID DEPT NAME USER: records seal SEAL_ID from
+	 * pki/NAME.{key,pem,pass} and approver USER (pki/approvers/USER.pem) as
+	 * a home of before the certificate profiles did, without checks */
+	if (argc == 7 && strcmp(argv[1], "--register") == 0) {
+		home = argv[2];
+		if ((err = ds_home_open(&h, home)) < 0)
+			die(home, err);
+		seal_add(h->catalog, argv[3], argv[4], argv[5]);
+		approver_add(h->catalog, argv[6], argv[3]);
+		ds_home_free(h);
+		return 0;
+	}
 	if (argc == 5 && strcmp(argv[1], "--log-proof") == 0) {
 		ds_seallog_key *k = NULL;
 		struct ds_checkpoint cp;
@@ -189,6 +201,10 @@ int main(int argc, char **argv)
 	if ((err = ds_pki_crl(p("pki/root.key"), p("pki/root.pem"), pass, strlen(pass), &rv, 1, 2,
 			      now - 60, 0, p("pki/crl-revoked.pem"))) < 0)
 		die("crl-revoked", err);
+	/* as `dossier pki init` does: this root is the home's trust anchor */
+	FILE *conf = fopen(p("dossier.conf"), "a");
+	if (!conf || fputs("\n[pki]\ntrust = pki/root.pem\n", conf) < 0 || fclose(conf) != 0)
+		die("dossier.conf", DS_EIO);
 	seal_add(h->catalog, "STNMT-1", "STNMT", "seals/STNMT-1");
 	seal_add(h->catalog, "STP-1", "STP", "seals/STP-1");
 	approver_add(h->catalog, "an", "STNMT-1");

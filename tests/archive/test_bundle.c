@@ -284,7 +284,8 @@ int main(void)
 	tk_ca_cert = ca.cert;
 	tk_make(&seal, "STNMT", &ca);
 	tk_make(&other, "STP", &ca);
-	tk_make(&approver, "Approvers", &ca);
+	tk_make(&approver, "STNMT", &ca); /* the approver of the seal's department */
+	tk_approver_cert = approver.cert;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),      cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_names),          cmocka_unit_test(test_tampered_page),

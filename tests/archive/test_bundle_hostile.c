@@ -101,7 +101,8 @@ int main(void)
 	tk_make(&ca, "CA", NULL);
 	tk_ca_cert = ca.cert;
 	tk_make(&seal, "STNMT", &ca);
-	tk_make(&approver, "Approvers", &ca);
+	tk_make(&approver, "STNMT", &ca); /* the approver of the seal's department */
+	tk_approver_cert = approver.cert;
 	const struct CMUnitTest tests[] = {cmocka_unit_test(test_hostile)};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	tk_free(&seal);

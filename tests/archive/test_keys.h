@@ -21,6 +21,7 @@ struct tkey {
 };
 
 static X509 *tk_ca_cert; /* the trust anchor of the verifier below */
+static X509 *tk_approver_cert; /* the one personal certificate; the others are seals */
 
 static void tk_make(struct tkey *k, const char *ou, struct tkey *issuer)
 {
@@ -93,9 +94,15 @@ static int tk_verify(const unsigned char *p7s, size_t p7s_len, const unsigned ch
 	int ok = CMS_verify(cms, NULL, st, in, NULL, CMS_BINARY | CMS_DETACHED);
 	STACK_OF(X509) *signers = CMS_get0_signers(cms);
 	if (signers && sk_X509_num(signers) > 0) {
-		X509_NAME_get_text_by_NID(X509_get_subject_name(sk_X509_value(signers, 0)),
-					  NID_organizationalUnitName, out->signer_ou,
-					  sizeof out->signer_ou);
+		X509 *sx = sk_X509_value(signers, 0);
+		X509_NAME_get_text_by_NID(X509_get_subject_name(sx), NID_organizationalUnitName,
+					  out->signer_ou, sizeof out->signer_ou);
+		/* the profiles (docs/signer.md) as the real verifier reports them */
+		if (ok == 1) {
+			memset(out->anchor_sha256, 'a', 64);
+			out->fits_approver = tk_approver_cert && X509_cmp(sx, tk_approver_cert) == 0;
+			out->fits_seal = !out->fits_approver;
+		}
 	}
 	sk_X509_free(signers);
 	BIO_free(in);

@@ -59,6 +59,24 @@ must "cert: salt 32" grep -q "Salt Length: 0x20" "$T/x"
 must "cert: MGF1 SHA-256" grep -q "Mask Algorithm: mgf1 with sha256" "$T/x"
 must "cert: keyUsage" grep -q "Digital Signature, Non Repudiation" "$T/x"
 
+# ---- the certificate profiles (docs/signer.md), as OpenSSL and GnuTLS show them
+"$TOOL" issue "$P" "$T/pass" approver approver
+for c in seal seal-rsa approver; do
+	openssl x509 -in "$P/$c.pem" -noout -text >"$T/x"
+	certtool -i --infile "$P/$c.pem" >"$T/g"
+	case $c in approver) pol=1.3.6.1.5.5.7.13.2 qct=060704008e46010601 ;;
+		*) pol=1.3.6.1.5.5.7.13.1 qct=060704008e46010602 ;; esac
+	must "$c: openssl x509 policy $pol" grep -q "Policy: $pol" "$T/x"
+	must "$c: openssl x509 EKU" grep -q "1.3.6.1.5.5.7.3.36, E-mail Protection" "$T/x"
+	must "$c: openssl x509 qcStatements" grep -q "qcStatements" "$T/x"
+	must "$c: certtool policy" grep -q "$pol" "$T/g"
+	must "$c: certtool EKU documentSigning" grep -q "1.3.6.1.5.5.7.3.36" "$T/g"
+	must "$c: certtool EKU emailProtection" grep -q "Email protection" "$T/g"
+	must "$c: certtool qcStatements QcType" grep -q "$qct" "$T/g"
+done
+must "seal: organizationIdentifier" grep -q "2.5.4.97=" "$(certtool -i --infile "$P/seal.pem" >"$T/g"; echo "$T/g")"
+mustnot "approver: no seal QcType" grep -q "060704008e46010602" "$(certtool -i --infile "$P/approver.pem" >"$T/g"; echo "$T/g")"
+
 # ---- TSA on an ephemeral port
 "$TSA" "$P/tsa.key" "$P/tsa.pem" "$T/pass" "$T/port" &
 TSA_PID=$!
@@ -78,6 +96,9 @@ check_all() { # LABEL P7S CA
 		-CAfile "$3" -cades -purpose any -out /dev/null
 	mustnot "$1: openssl cms, tampered" openssl cms -verify -binary -inform DER -in "$2" \
 		-content "$T/m2.xml" -CAfile "$3" -cades -purpose any -out /dev/null
+	# the seal profile's emailProtection EKU: the default S/MIME purpose accepts the signer
+	must "$1: openssl cms, default purpose" openssl cms -verify -binary -inform DER -in "$2" \
+		-content "$T/m.xml" -CAfile "$3" -cades -out /dev/null
 	must "$1: GnuTLS certtool" certtool --p7-verify --inder --infile "$2" --load-data "$T/m.xml" \
 		--load-ca-certificate "$3"
 	mustnot "$1: GnuTLS certtool, tampered" certtool --p7-verify --inder --infile "$2" \

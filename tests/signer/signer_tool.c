@@ -62,7 +62,7 @@ static int issue(const char *d, const char *pass, enum ds_cert_kind kind, const 
 	snprintf(ck, sizeof ck, "%s.key", ca);
 	snprintf(cc, sizeof cc, "%s.pem", ca);
 	struct ds_cert_req r = {.kind = kind, .alg = alg, .cn = name, .o = "UBND tỉnh Bắc Ninh",
-				.ou = "Sở Tư pháp"};
+				.ou = "Sở Tư pháp", .org_id = "NTRVN-000.00.00.H00-STP"};
 	char ckp[1024], ccp[1024];
 	snprintf(ckp, sizeof ckp, "%s", J(d, ck));
 	snprintf(ccp, sizeof ccp, "%s", J(d, cc));
@@ -158,6 +158,7 @@ int main(int argc, char **argv)
 		snprintf(ck, sizeof ck, "%s", J(d, "root.key"));
 		snprintf(cc, sizeof cc, "%s", J(d, "root.pem"));
 		struct ds_cert_req r = {.kind = DS_CERT_SEAL, .cn = argv[4], .ou = "Sở Tư pháp",
+					.o = "UBND tỉnh Bắc Ninh", .org_id = "NTRVN-000.00.00.H00-STP",
 					.pubkey_path = argv[5]};
 		if (ds_pki_issue(ck, cc, pass, strlen(pass), &r, NULL, J(d, c), NULL, 0, NULL) < 0)
 			return die("issue-pub");

@@ -44,7 +44,8 @@ static void issue(enum ds_cert_kind kind, enum ds_key_alg alg, const char *cn, c
 		  int64_t nb, int64_t na, char serial[DS_SERIAL_HEX_MAX])
 {
 	struct ds_cert_req r = {.kind = kind, .alg = alg, .cn = cn, .o = "UBND tỉnh Bắc Ninh",
-				.ou = "Sở Tài nguyên và Môi trường", .not_before = nb, .not_after = na};
+				.ou = "Sở Tài nguyên và Môi trường", .org_id = "NTRVN-000.00.00.H00-STNMT",
+				.not_before = nb, .not_after = na};
 	char k[64], c[64];
 	snprintf(k, sizeof k, "pki/%s.key", name);
 	snprintf(c, sizeof c, "pki/%s.pem", name);
@@ -412,7 +413,8 @@ static void test_ess_mismatch(void **state)
 	f = fopen(P("seal.pub"), "w");
 	PEM_write_PUBKEY(f, X509_get0_pubkey(a));
 	fclose(f);
-	struct ds_cert_req r = {.kind = DS_CERT_SEAL, .cn = "STNMT-1 twin", .pubkey_path = P("seal.pub")};
+	struct ds_cert_req r = {.kind = DS_CERT_SEAL, .cn = "STNMT-1 twin", .o = "UBND", .ou = "STNMT",
+				.org_id = "NTRVN-X-STNMT", .pubkey_path = P("seal.pub")};
 	if (ds_pki_issue(P("pki/root.key"), P("pki/root.pem"), pass, strlen(pass), &r, NULL,
 			 P("pki/twin.pem"), NULL, 0, NULL) < 0)
 		fail_msg("%s", ds_error_last());

@@ -139,7 +139,7 @@ static void test_modes_and_passphrase(void **state)
 	/* a key is never written into a folder others can read */
 	assert_int_equal(mkdir(P("open"), 0755), 0);
 	assert_int_equal(chmod(P("open"), 0755), 0);
-	struct ds_cert_req r = {.kind = DS_CERT_SEAL, .cn = "x"};
+	struct ds_cert_req r = {.kind = DS_CERT_SEAL, .cn = "x", .o = "O", .ou = "OU", .org_id = "NTRVN-X-OU"};
 	assert_int_equal(ds_pki_issue(P("pki/root.key"), P("pki/root.pem"), pass, strlen(pass), &r,
 				      P("open/x.key"), P("open/x.pem"), pass, strlen(pass), NULL),
 			 DS_EPERM);

@@ -38,7 +38,7 @@ static void issue(enum ds_cert_kind kind, const char *name, int64_t nb, int64_t 
 		  struct ds_cert_info *ci)
 {
 	char k[64], c[64];
-	struct ds_cert_req r = {.kind = kind, .cn = name, .ou = "Sở Tư pháp", .not_before = nb,
+	struct ds_cert_req r = {.kind = kind, .cn = name, .o = "UBND", .ou = "Sở Tư pháp", .org_id = "NTRVN-X-STP", .not_before = nb,
 				.not_after = na};
 	snprintf(k, sizeof k, "pki/%s.key", name);
 	snprintf(c, sizeof c, "pki/%s.pem", name);
