@@ -53,7 +53,7 @@ B1=$(seal_one)
 
 # no switch recorded yet: nothing says it was sealed before the profiles
 expect_fail 2 "$D" verify --json "$B1"
-json_get "$T/out" 'd[0]["legacy_profile"], d[0]["indication"]' | grep -q "True, 'INDETERMINATE'" || { cat "$T/out"; fail "no switch: not INDETERMINATE"; }
+json_get "$T/out" 'd[0]["legacy_profile"], d[0]["indication"]' | grep -qx "True INDETERMINATE" || { cat "$T/out"; fail "no switch: not INDETERMINATE"; }
 grep -q "recorded no switch" "$T/out" || fail "no switch: reason"
 ok "before any switch is recorded: INDETERMINATE"
 
@@ -67,7 +67,7 @@ cp "$PKI/seals/STNMT-1.pass" "$T/rp"
 [ "$(sqlite3 "$DOSSIER_HOME/catalog.db" "SELECT count(*) FROM events WHERE action = 'pki_profiles'")" = 1 ] || fail "pki_profiles recorded twice"
 
 "$D" verify --json "$B1" > "$T/v.json" || { cat "$T/v.json"; fail "legacy bundle in its home"; }
-json_get "$T/v.json" 'd[0]["legacy_profile"], d[0]["indication"]' | grep -q "True, 'TOTAL_PASSED'" || fail "legacy: flag"
+json_get "$T/v.json" 'd[0]["legacy_profile"], d[0]["indication"]' | grep -qx "True TOTAL_PASSED" || fail "legacy: flag"
 json_get "$T/v.json" 'd[0]["warning"]' | grep -q "legacy profile" || fail "legacy: warning in --json"
 "$D" verify "$B1" > "$T/v.txt"
 grep -q "^  warning: legacy profile" "$T/v.txt" || { cat "$T/v.txt"; fail "legacy: warning line"; }
@@ -79,7 +79,7 @@ cp "$PKI/root.pem" "$T/elsewhere/"
 (
 	export DOSSIER_HOME="$T/elsewhere"
 	expect_fail 2 "$D" verify --json --trust "$T/elsewhere/root.pem" "$B1"
-	json_get "$T/out" 'd[0]["legacy_profile"], d[0]["indication"]' | grep -q "True, 'INDETERMINATE'" || { cat "$T/out"; fail "legacy offline"; }
+	json_get "$T/out" 'd[0]["legacy_profile"], d[0]["indication"]' | grep -qx "True INDETERMINATE" || { cat "$T/out"; fail "legacy offline"; }
 )
 ok "the same bundle without its home: INDETERMINATE"
 
