@@ -1111,6 +1111,25 @@ static int check_signatures(struct vctx *v)
 	}
 	if (legacy_seal || legacy_appr)
 		check_legacy(v, first_seal, seals, approvers);
+	/* in the home that sealed it: each seal is by the certificate that home
+	 * registered for the seal id dossier.json gives it */
+	const struct ds_bundle_home *h = v->opts->home;
+	if (h && h->knows && h->seal_registered && v->r->code[0] && h->knows(h->arg, v->r->code) == 1) {
+		for (size_t k = 0; k < v->r->nsigs; k++) {
+			struct ds_bundle_sig_report *sr = &v->r->sigs[k];
+			if (strcmp(sr->role, "seal") != 0 || !sr->cades.fits_seal)
+				continue;
+			if (h->seal_registered(h->arg, sr->id, sr->cades.signer_cert_sha256) == 1) {
+				sig_check(sr, "seal_identity", "PASSED", "the certificate of seal %s",
+					  sr->id);
+			} else {
+				sig_check(sr, "seal_identity", "FAILED",
+					  "this home registered no such certificate for seal '%s'",
+					  sr->id);
+				sig_verdict(sr, DS_INDETERMINATE, SUB_CONSTRAINTS);
+			}
+		}
+	}
 	for (size_t k = 0; k < v->r->nsigs; k++)
 		set_verdict(&v->r->indication, v->r->sub_indication, sizeof v->r->sub_indication,
 			    v->r->sigs[k].indication, v->r->sigs[k].sub_indication);

@@ -69,7 +69,7 @@ static int cmd_add(struct ds_cli *cli, ds_home *h, const char *seal_id, const ch
 	ds_signer *signer = NULL;
 	ds_trust *t = NULL;
 	struct ds_trust_result tr;
-	int err;
+	int err, code = 0;
 
 	if ((err = ds_catalog_department_get(h->catalog, dept, &d)) < 0)
 		goto done;
@@ -111,22 +111,18 @@ static int cmd_add(struct ds_cli *cli, ds_home *h, const char *seal_id, const ch
 		err = ds_error_set(DS_EPERM, "%s: the certificate is revoked", seal_id);
 		goto done;
 	}
+	/* the profile of the role: 65, one line naming what is missing */
 	if (!tr.fits_seal) {
-		ds_signer_free(signer);
-		signer = NULL;
-		OPENSSL_cleanse(secret, sizeof secret);
-		ds_trust_free(t);
-		return ds_cli_failf(cli, DS_EXIT_DATAERR,
+		code = ds_cli_failf(cli, DS_EXIT_DATAERR,
 				    "%s: not a department seal certificate: missing %s", seal_id,
 				    tr.seal_missing);
+		goto done;
 	}
 	if (strcmp(ci.ou, d.code) != 0 && strcmp(ci.ou, d.name) != 0) {
-		ds_signer_free(signer);
-		OPENSSL_cleanse(secret, sizeof secret);
-		ds_trust_free(t);
-		return ds_cli_failf(cli, DS_EXIT_DATAERR,
+		code = ds_cli_failf(cli, DS_EXIT_DATAERR,
 				    "%s: missing department: OU '%s' is not %s (%s)", seal_id, ci.ou,
 				    d.code, d.name);
+		goto done;
 	}
 	memcpy(s.cert_sha256, ci.sha256, sizeof s.cert_sha256);
 	memcpy(s.cert_serial, ci.serial, sizeof s.cert_serial);
@@ -143,7 +139,7 @@ done:
 	OPENSSL_cleanse(secret, sizeof secret);
 	ds_signer_free(signer);
 	ds_trust_free(t);
-	return err < 0 ? ds_cli_fail(cli, err) : 0;
+	return code ? code : err < 0 ? ds_cli_fail(cli, err) : 0;
 }
 
 static int cmd_list(struct ds_cli *cli, ds_home *h, const char *dept, int json)

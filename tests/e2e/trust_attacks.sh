@@ -197,3 +197,27 @@ PY
 expect_fail 2 "$D" verify "$T/sealonly.asice"
 grep -q "approver_present .*FAILED" "$T/out" || { cat "$T/out"; fail "seal alone: approver_present"; }
 ok "the seal without an approver signature: INDETERMINATE (2)"
+
+# ---- a national CA that marks organisation certificates with UID=MST:
+# (what marks a seal is configured per anchor, in dossier.conf)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/nca.key" \
+	-out "$T/nca.pem" -subj "/C=VN/CN=National CA" -days 30 \
+	-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+( umask 077; printf 'nca seal passphrase\n' > "$T/ns.pass" )
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/ns-plain.key" 2>/dev/null
+( umask 077; openssl pkcs8 -topk8 -in "$T/ns-plain.key" -v2 aes-256-cbc -v2prf hmacWithSHA256 \
+	-iter 600000 -passout "file:$T/ns.pass" -out "$T/ns.key" )
+openssl req -new -key "$T/ns-plain.key" -utf8 \
+	-subj "/C=VN/O=UBND tỉnh Bắc Ninh/OU=STNMT/UID=MST:0101234567/CN=STNMT seal" -out "$T/ns.csr"
+printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n' > "$T/ns.ext"
+openssl x509 -req -in "$T/ns.csr" -CA "$T/nca.pem" -CAkey "$T/nca.key" -CAcreateserial \
+	-CAserial "$T/nca.srl" -days 30 -extfile "$T/ns.ext" -out "$T/ns.pem" 2>/dev/null
+nca_add() { "$D" seal-key add NCA-1 --department STNMT --key "$T/ns.key" --cert "$T/ns.pem" --passphrase-file "$T/ns.pass"; }
+expect_fail 77 nca_add
+printf '\n[pki]\ntrust = %s\n' "$T/nca.pem" >> "$DOSSIER_HOME/dossier.conf"
+expect_fail 65 nca_add
+grep -q "missing certificate policy 1.3.6.1.5.5.7.13.1" "$T/err" || { cat "$T/err"; fail "national CA, default markers: message"; }
+printf '\n[anchor %s]\nseal = subject:UID=MST:\napprover = subject:UID=CCCD:\n' "$T/nca.pem" >> "$DOSSIER_HOME/dossier.conf"
+nca_add > "$T/out" || fail "seal-key add under the national CA with its markers"
+"$D" seal-key list | grep -q NCA-1 || fail "NCA-1 not registered"
+ok "a national CA's UID=MST: marks its seals once [anchor FILE] says so (77 unconfigured, 65 default markers)"

@@ -89,7 +89,9 @@ cp "$T/pp" "$T/pp2"
 openssl pkcs12 -export -inkey "$T/home/pki/seals/STNMT-2.key" -passin "file:$T/pp" \
 	-in "$T/home/pki/seals/STNMT-2.pem" -certfile "$root" -out "$T/seal.p12" -passout "file:$T/pp2" \
 	-keypbe AES-256-CBC -certpbe AES-256-CBC -macalg sha256
-must "seal-key add --pkcs12" D seal-key add P12-1 --department STP --pkcs12 "$T/seal.p12" --passphrase-file "$T/pp"
+# issue 13: a seal certificate is registered only for the department it names (OU)
+mustexit 65 "seal-key add --pkcs12 for another department" D seal-key add P12-1 --department STP --pkcs12 "$T/seal.p12" --passphrase-file "$T/pp"
+must "seal-key add --pkcs12" D seal-key add P12-1 --department STNMT --pkcs12 "$T/seal.p12" --passphrase-file "$T/pp"
 mustexit 77 "seal-key add --pkcs12, wrong passphrase" D seal-key add P12-2 --department STP --pkcs12 "$T/seal.p12" --passphrase-file "$T/bad"
 mustexit 65 "seal-key add, certificate not for this key" D seal-key add K-1 --department STP --key "$T/home/pki/seals/STNMT-1.key" --cert "$alice" --passphrase-file "$T/pp"
 
