@@ -397,6 +397,9 @@ int ds_catalog_event_chain_verify(ds_catalog *c, struct ds_event_head *head, uin
 			else if (n == 0 && f.id != 1)
 				err = ds_error_set(DS_ECORRUPT, "event chain broken at event %lld: the "
 						   "events before it are missing (deleted)", (long long)f.id);
+			else if (n == 0)
+				err = ds_error_set(DS_ECORRUPT, "event chain broken at event %lld: it was "
+						   "changed after it was written", (long long)f.id);
 			else
 				err = ds_error_set(DS_ECORRUPT, "event chain broken at event %lld: it was "
 						   "changed after it was written (or event %lld before it)",

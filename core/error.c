@@ -13,11 +13,16 @@
 static _Thread_local char ds_errmsg[DS_ERRMSG_MAX];
 static _Thread_local int ds_errcode;
 
+/* Formats into a buffer of its own first: callers add context to the
+ * message before theirs (ds_error_set(c, "x: %s", ds_error_last())), and
+ * vsnprintf over the string it reads from is undefined (it garbled them). */
 __attribute__((format(printf, 2, 0))) static void set_v(int code, const char *fmt, va_list ap)
 {
-	int n = vsnprintf(ds_errmsg, sizeof ds_errmsg, fmt, ap);
+	char msg[DS_ERRMSG_MAX];
+	int n = vsnprintf(msg, sizeof msg, fmt, ap);
 	if (n < 0)
-		ds_errmsg[0] = '\0';
+		msg[0] = '\0';
+	memcpy(ds_errmsg, msg, sizeof ds_errmsg);
 	ds_errcode = code;
 }
 

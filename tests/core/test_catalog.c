@@ -342,6 +342,18 @@ static void test_event_chain(void **state)
 	assert_string_equal(missing, "events_no_update, events_no_delete");
 }
 
+/* A message that wraps the one before it (ds_error_set(code, "x: %s",
+ * ds_error_last())), as callers do when they add context. */
+static void test_error_wraps_last(void **state)
+{
+	(void)state;
+	ds_error_set(DS_ECORRUPT, "event chain broken at event %d", 7);
+	ds_error_set(DS_ECORRUPT, "seal log: %s; refusing to sign", ds_error_last());
+	assert_string_equal(ds_error_last(), "seal log: event chain broken at event 7; refusing to sign");
+	ds_error_set_errno(DS_EIO, 2, "%s", ds_error_last());
+	assert_non_null(strstr(ds_error_last(), "seal log: event chain broken at event 7; refusing to sign: "));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -352,6 +364,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_events_append_only_and_states, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_chain, setup, teardown),
+		cmocka_unit_test(test_error_wraps_last),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

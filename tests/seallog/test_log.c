@@ -448,10 +448,73 @@ static void test_concurrent_checkpoints(void **state)
 	assert_int_equal(n, PROCS * ROUNDS * EACH);
 }
 
+/* Checkpoints commit to the event chain head: a new one when only events
+ * were written, the stored one again when only checkpoint events were; the
+ * log "extends" a checkpoint until its events are truncated or rewritten,
+ * then it is "rolled back"; signing refuses a broken chain. */
+static void test_checkpoint_events(void **state)
+{
+	struct fx *f = *state;
+	struct ds_checkpoint cp1, cp2, cp3;
+	char *note = NULL, reason[DS_SEALLOG_REASON_MAX], sql[160];
+	struct ds_event_head head;
+
+	append_n(f, 0, 3);
+	assert_int_equal(ds_catalog_event_add(f->c, NULL, "lan", "note", "one"), 0);
+	assert_int_equal(ds_seallog_checkpoint(f->c, f->sk, ORIGIN, 1765852300, &note, &cp1), 0);
+	assert_true(cp1.has_events);
+	assert_int_equal(ds_catalog_event_head(f->c, &head), 0);
+	assert_int_equal(cp1.events, (uint64_t)head.id);
+	assert_memory_equal(cp1.events_head.b, head.hash, 32);
+	assert_non_null(strstr(note, "\ndossier-events/1 "));
+	free(note);
+	/* only a checkpoint event since: the same checkpoint */
+	assert_int_equal(ds_catalog_event_add(f->c, NULL, "lan", "log_checkpoint", "x"), 0);
+	assert_int_equal(ds_seallog_checkpoint(f->c, f->sk, ORIGIN, 1765852301, &note, &cp2), 0);
+	free(note);
+	assert_int_equal(cp2.events, cp1.events);
+	/* an event, no seal: a new checkpoint of the same size */
+	assert_int_equal(ds_catalog_event_add(f->c, NULL, "lan", "note", "two"), 0);
+	assert_int_equal(ds_seallog_checkpoint(f->c, f->sk, ORIGIN, 1765852302, &note, &cp2), 0);
+	free(note);
+	assert_int_equal(cp2.size, cp1.size);
+	assert_true(cp2.events > cp1.events);
+	assert_int_equal(ds_seallog_verify_against(f->c, &cp1, reason, sizeof reason), 0);
+	assert_int_equal(ds_seallog_verify_against(f->c, &cp2, reason, sizeof reason), 0);
+	assert_int_equal(ds_seallog_audit(f->c, f->sk, NULL, NULL), 0);
+	ds_catalog_free(f->c);
+	f->c = NULL;
+	/* the tail after cp1 deleted: cp2 is rolled back, cp1 still holds */
+	snprintf(sql, sizeof sql, "DROP TRIGGER events_no_delete; DELETE FROM events WHERE id > %llu",
+		 (unsigned long long)cp1.events);
+	assert_int_equal(raw_sql(f, sql), SQLITE_OK);
+	assert_int_equal(ds_catalog_open(&f->c, f->db, 0), 0);
+	assert_int_equal(ds_seallog_verify_against(f->c, &cp1, reason, sizeof reason), 0);
+	assert_int_equal(ds_seallog_verify_against(f->c, &cp2, reason, sizeof reason), DS_ESIG);
+	assert_non_null(strstr(reason, "rolled back"));
+	assert_non_null(strstr(reason, "events deleted"));
+	/* the stored cp2 row no longer matches: audit and signing refuse */
+	assert_int_equal(ds_seallog_audit(f->c, f->sk, NULL, NULL), DS_ECORRUPT);
+	assert_int_equal(ds_seallog_checkpoint(f->c, f->sk, ORIGIN, 1765852303, &note, &cp3),
+			 DS_ECORRUPT);
+	ds_catalog_free(f->c);
+	f->c = NULL;
+	/* an event edited under cp1 breaks the chain: nothing is signed */
+	assert_int_equal(raw_sql(f, "DROP TRIGGER events_no_update; UPDATE events SET actor = 'x' "
+				    "WHERE id = 1"), SQLITE_OK);
+	assert_int_equal(ds_catalog_open(&f->c, f->db, 0), 0);
+	assert_int_equal(ds_seallog_checkpoint(f->c, f->sk, ORIGIN, 1765852304, &note, &cp3),
+			 DS_ECORRUPT);
+	if (strstr(ds_error_last(), "event chain broken at event 1") == NULL)
+		fail_msg("%s", ds_error_last());
+	assert_int_equal(ds_seallog_verify_against(f->c, &cp1, reason, sizeof reason), DS_ECORRUPT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_append_prove_verify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoint_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_same_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_append_only_triggers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forked_history, setup, teardown),
