@@ -22,8 +22,8 @@ struct ds_pdf {
 
 /* Opens `buf` (kept borrowed until ds_pdf__close) with qpdf, without
  * recovery: the size, the header, startxref, /Size and the page count are
- * bounded; an encrypted file is DS_EUNSUPPORTED, a file qpdf cannot read or
- * warns about is DS_EINVALID ("damaged"), with `name` and the reason. With
+ * bounded; an encrypted file, a file qpdf cannot read or warns about
+ * ("damaged") are DS_EINVALID, with `name` and the reason. With
  * `strict`, every object and stream is also read (qpdf --check's pass). */
 int ds_pdf__open(struct ds_pdf *p, const char *name, const unsigned char *buf, size_t len,
 		 int strict);

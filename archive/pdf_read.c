@@ -100,8 +100,8 @@ int ds_pdf__open(struct ds_pdf *p, const char *name, const unsigned char *buf, s
 		goto done;
 	}
 	if (qpdf_is_encrypted(p->q)) {
-		err = ds_error_set(DS_EUNSUPPORTED,
-				   "%s: encrypted PDF: a result to seal must not be encrypted", p->name);
+		err = ds_error_set(DS_EINVALID, "%s: encrypted PDF: a result to seal must not be encrypted",
+				   p->name);
 		goto done;
 	}
 	qpdf_oh tr = qpdf_get_trailer(p->q);

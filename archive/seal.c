@@ -25,6 +25,7 @@
 #include "dossier/home.h"
 #include "dossier/seallog.h"
 #include "dossier/store.h"
+#include "archive/seal_pdf.h"
 
 static int iso(int64_t t, int off, int z, char *out, size_t n)
 {
@@ -173,6 +174,7 @@ static int seal_locked(struct ds_home *h, const struct ds_archive_seal_opts *o,
 	json_t *j = NULL;
 	char *jtext = NULL;
 	int err, written = 0, in_tx = 0;
+	struct ds_seal_pdfs pdfs = {0};
 	int off = ds_config_utc_offset(h->config);
 	int64_t now = o->now ? o->now : ds_now();
 	char buf[128], name[DS_BUNDLE_NAME_MAX + 1];
@@ -319,9 +321,18 @@ static int seal_locked(struct ds_home *h, const struct ds_archive_seal_opts *o,
 		mime = ds_bundle_mime_guess(name);
 		if ((err = add_blob(w, h->store, name, results[i].sha256, mime)) < 0)
 			goto done;
-		json_array_append_new(jres, json_pack("{s:s, s:s, s:s, s:s}", "file", name, "title",
-						      results[i].title, "name", results[i].name,
-						      "sha256", results[i].sha256));
+		json_t *jr = json_pack("{s:s, s:s, s:s, s:s}", "file", name, "title", results[i].title,
+				       "name", results[i].name, "sha256", results[i].sha256);
+		json_array_append_new(jres, jr);
+		if ((err = ds_seal__pdf_result(&pdfs, o, h->store, w, i, name, results[i].sha256,
+					       results[i].name, jr)) < 0) {
+			/* not in j yet, so not freed with it */
+			json_decref(jres);
+			json_decref(jev);
+			json_decref(jreuse);
+			json_decref(jsigs);
+			goto done;
+		}
 	}
 	json_object_set_new(j, "results", jres);
 	for (size_t i = 0; i < nreuses; i++) {
@@ -375,6 +386,9 @@ static int seal_locked(struct ds_home *h, const struct ds_archive_seal_opts *o,
 	if ((err = ds_bundle_write(w, out->path, sha, 2)) < 0)
 		goto done;
 	written = 1;
+	if ((err = ds_seal__pdfs_write(&pdfs, out->path)) < 0)
+		goto done;
+	out->npdfs = pdfs.n;
 	memcpy(out->seal_p7s_sha256, sha[0], 65);
 	if ((err = ds_sha256_file_hex(out->path, out->sha256)) < 0)
 		goto done;
@@ -423,8 +437,11 @@ static int seal_locked(struct ds_home *h, const struct ds_archive_seal_opts *o,
 done:
 	if (in_tx)
 		ds_catalog_rollback(c);
-	if (err < 0 && written)
+	if (err < 0 && written) {
 		(void)unlink(out->path);
+		ds_seal__pdfs_unlink(&pdfs, out->path);
+	}
+	ds_seal__pdfs_free(&pdfs);
 	ds_bundle_writer_free(w);
 	json_decref(j);
 	free(jtext);

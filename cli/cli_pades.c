@@ -84,3 +84,20 @@ done:
 	free(buf);
 	return err;
 }
+
+int ds_cli_pades_sign_cb(void *arg, const char *name, const unsigned char *pdf, size_t len,
+			 unsigned char **out, size_t *out_len)
+{
+	struct ds_cli_pades *a = arg;
+	unsigned char *mid = NULL;
+	size_t mid_len = 0;
+	struct ds_pades_opts ao = {.sign = a->opts, .field_name = "Approver", .name = a->approver_name,
+				   .reason = "Phê duyệt", .utc_offset = a->utc_offset};
+	struct ds_pades_opts so = {.sign = a->opts, .field_name = "Seal", .name = a->seal_name,
+				   .reason = "Đóng dấu", .utc_offset = a->utc_offset};
+	int err = ds_pades_sign(a->approver, name, pdf, len, &ao, &mid, &mid_len);
+	if (err == 0)
+		err = ds_pades_sign(a->seal, name, mid, mid_len, &so, out, out_len);
+	free(mid);
+	return err;
+}

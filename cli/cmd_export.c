@@ -1,4 +1,4 @@
-/* dossier export CODE DEST [--version N] */
+/* dossier export CODE (DEST | --pdf DIR) [--version N] */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "dossier/archive.h"
 #include "dossier/catalog_archive.h"
 #include "dossier/error.h"
 #include "dossier/fs.h"
@@ -15,18 +16,26 @@ static int run(struct ds_cli *cli, int argc, char **argv);
 
 const struct ds_cmd ds_cmd_export = {
 	.name = "export",
-	.usage = "CODE DEST [--version N]",
-	.summary = "copy a dossier's sealed bundle out (DEST: a file or a folder)",
+	.usage = "CODE (DEST | --pdf DIR) [--version N]",
+	.summary = "copy a dossier's sealed bundle, or its signed result PDFs, out",
 	.run = run,
 };
+
+static void print_path(void *arg, const char *path)
+{
+	(void)arg;
+	printf("%s\n", path);
+}
 
 static int run(struct ds_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {{"version", required_argument, NULL, 'V'},
+					     {"pdf", required_argument, NULL, 'P'},
 					     {"help", no_argument, NULL, 'h'},
 					     {0}};
 	int c, err, rc = 0;
 	long version = 0;
+	const char *pdf_dir = NULL;
 	ds_home *h = NULL;
 	struct ds_bundle_row *rows = NULL, *b = NULL;
 	size_t n = 0;
@@ -42,16 +51,19 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 			version = (long)v;
 			break;
 		}
+		case 'P': pdf_dir = optarg; break;
 		case 'h':
 			return ds_cli_help(&ds_cmd_export,
 					   "  --version N  an earlier version of a resealed dossier "
-					   "(default: the latest)\n");
+					   "(default: the latest)\n"
+					   "  --pdf DIR    write the signed result PDFs (PAdES) to DIR as\n"
+					   "               CODE-result-N.pdf instead of the bundle\n");
 		default: return ds_cli_usage(cli, &ds_cmd_export);
 		}
 	}
-	if (argc - optind != 2)
+	if (argc - optind != (pdf_dir ? 1 : 2))
 		return ds_cli_usage(cli, &ds_cmd_export);
-	const char *code = argv[optind], *dest = argv[optind + 1];
+	const char *code = argv[optind], *dest = pdf_dir ? pdf_dir : argv[optind + 1];
 	if ((err = ds_cli_open_home(cli, &h)) < 0 ||
 	    (err = ds_catalog_bundle_list(h->catalog, code, &rows, &n)) < 0)
 		goto fail;
@@ -65,6 +77,23 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	}
 	if ((err = ds_home_path(h, b->path, src, sizeof src)) < 0)
 		goto fail;
+	if (pdf_dir) {
+		/* from the bundle, once its bytes are those the catalog recorded */
+		if (!(stat(pdf_dir, &st) == 0 && S_ISDIR(st.st_mode))) {
+			err = ds_error_set(DS_ENOTFOUND, "%s is not a folder", pdf_dir);
+			goto fail;
+		}
+		if ((err = ds_sha256_file_hex(src, sha)) < 0)
+			goto fail;
+		if (strcmp(sha, b->sha256) != 0) {
+			err = ds_error_set(DS_ECORRUPT, "%s: SHA-256 %s, the catalog recorded %s", src,
+					   sha, b->sha256);
+			goto fail;
+		}
+		if ((err = ds_archive_pdf_export(src, pdf_dir, print_path, NULL)) < 0)
+			goto fail;
+		goto done;
+	}
 	if (stat(dest, &st) == 0 && S_ISDIR(st.st_mode)) {
 		const char *base = strrchr(b->path, '/');
 		if ((err = ds_path_join(dst, sizeof dst, dest, base ? base + 1 : b->path)) < 0)

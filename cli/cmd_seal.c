@@ -15,6 +15,7 @@
 #include <openssl/crypto.h>
 
 #include "cli.h"
+#include "cli_pades.h"
 #include "cli_secret.h"
 #include "dossier/archive.h"
 #include "dossier/catalog_signer.h"
@@ -234,6 +235,13 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		.approver_arg = &aa,
 	};
 	sa.opts.signing_time = aa.opts.signing_time = o.now;
+	/* result PDFs: PAdES B-T with a TSA, else B-B (B-LT's DSS is not written yet) */
+	struct ds_cli_pades pa = {appr_signer, seal_signer, so, user, seal_id,
+				  ds_config_utc_offset(h->config)};
+	pa.opts.level = tsa ? DS_CADES_B_T : DS_CADES_B_B;
+	pa.opts.signing_time = o.now;
+	o.pdf_sign = ds_cli_pades_sign_cb;
+	o.pdf_arg = &pa;
 	struct ds_archive_seal_result res;
 	if ((err = ds_archive_seal(h, &o, &res)) < 0)
 		goto fail;

@@ -212,6 +212,12 @@ struct ds_archive_seal_opts {
 	void *seal_arg;
 	ds_bundle_sign_fn approver_sign; /* the approver's personal signature: signature002 */
 	void *approver_arg;
+	/* PAdES (issue 18): signs a result PDF — the approver, then the seal —
+	 * returning the whole signed file (malloc'd); NULL: results are bundled
+	 * as attached. A refusal (encrypted, damaged PDF) fails the seal. */
+	int (*pdf_sign)(void *arg, const char *name, const unsigned char *pdf, size_t len,
+			unsigned char **out, size_t *out_len);
+	void *pdf_arg;
 };
 
 struct ds_archive_seal_result {
@@ -222,6 +228,7 @@ struct ds_archive_seal_result {
 	char seal_p7s_sha256[65];
 	uint64_t leaf_index;           /* in the seal log */
 	size_t nentries;               /* data objects */
+	size_t npdfs;                  /* result PDFs signed (PAdES) and written beside it */
 };
 
 /* Seals a digitised dossier (or, with `reseal`, a sealed one): gathers its
@@ -237,6 +244,15 @@ struct ds_archive_seal_result {
  * `reseal`). */
 int ds_archive_seal(struct ds_home *h, const struct ds_archive_seal_opts *o,
 		    struct ds_archive_seal_result *out);
+
+/* The signed result PDFs of a bundle (dossier.json's results[].signed_pdf,
+ * each checked against its signed_sha256) written to DIR as
+ * <bundle name without .asice>-result-N.pdf, N the result's position from
+ * 1; `cb` is told each path written. Never overwrites (DS_EEXISTS);
+ * DS_ENOTFOUND when the bundle has none. The caller checks the bundle
+ * file's own hash first. */
+typedef void (*ds_archive_pdf_cb)(void *arg, const char *path);
+int ds_archive_pdf_export(const char *bundle_path, const char *dir, ds_archive_pdf_cb cb, void *arg);
 
 /* Reuse (`dossier intake … --reuse CODE`): verifies the latest bundle of the
  * sealed dossier `source_code` with `vopts` (which must carry a CMS

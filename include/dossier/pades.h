@@ -39,7 +39,7 @@ struct ds_pades_opts {
  * *out (the input's bytes followed by one incremental update; caller frees
  * with free()). The input is read with qpdf within the limits above;
  * encrypted PDFs, damaged ones, and PDFs whose certification (DocMDP P=1)
- * forbids any change are refused (DS_EINVALID / DS_EUNSUPPORTED / DS_ETOOBIG,
+ * forbids any change are refused (DS_EINVALID / DS_ETOOBIG / DS_EPERM,
  * message naming `name` and the reason). Before returning, the output is
  * read back and the new signature checked (byte range, CMS value and
  * digest). */

@@ -42,7 +42,8 @@ expect_fail 1 "$D" seal "$code" --seal STNMT-1 --approver an --approver-passphra
 grep -q "only a digitized dossier" "$T/err" || fail "refusal message: $(cat "$T/err")"
 "$SETUP" --digitize "$DOSSIER_HOME" "$code"
 
-printf '%%PDF-1.4\n%% Giấy chứng nhận\n1 0 obj <<>> endobj\ntrailer <<>>\n%%%%EOF\n' > "$T/giay chung nhan.pdf"
+# a real PDF: sealing signs result PDFs (PAdES) and refuses damaged ones
+"$DS_BUILD_DIR/tests/archive/ds_pades_tool" mkpdf "$T/giay chung nhan.pdf" 1
 nfd=$(python3 -c 'import unicodedata; print(unicodedata.normalize("NFD", "Giấy chứng nhận quyền sử dụng đất"))')
 [ "$nfd" != "Giấy chứng nhận quyền sử dụng đất" ] || fail "NFD fixture"
 "$D" attach "$code" --result "$T/giay chung nhan.pdf" --title "$nfd" >/dev/null

@@ -180,3 +180,49 @@ check_signed "$T/bt-2.pdf" 2
 [ "$(json_get "$T/v.json" '[s["level"] for s in d[0]["signatures"]]')" = "['B-T', 'B-T']" ] || fail "B-T levels"
 [ "$(json_get "$T/v.json" '[c["outcome"] for c in d[0]["signatures"][1]["checks"] if c["name"] == "timestamp"]')" = "['PASSED']" ] || fail "B-T time-stamp check"
 ok "B-T: signature time-stamps from the TSA, verified"
+
+# dossier seal: each result PDF signed (approver, then seal), in the bundle
+# and beside it; dossier export --pdf; an encrypted result stops the seal
+"$D" procedure add 1.004227 --name "Đăng ký biến động đất đai" --department STNMT --days 15 >/dev/null
+echo "Đơn đăng ký." > "$T/text"
+"$MK" -o "$T/a.tif" --pages 1 < "$T/text"
+code=$("$D" intake --procedure 1.004227 --applicant-id 001090000001 --applicant-name "Nguyễn Văn An" "$T/a.tif" | tail -n 1)
+"$SETUP" --digitize "$DOSSIER_HOME" "$code"
+"$D" attach "$code" --result "$T/objstm.pdf" --title "Giấy chứng nhận" >/dev/null
+"$D" attach "$code" --result "$T/enc.pdf" --title "Bản mã hoá" >/dev/null
+expect_fail 65 "$D" seal "$code" --seal STNMT-1 --approver an --approver-passphrase-file "$PKI/approvers/an.pass"
+grep -q "encrypted PDF" "$T/err" || fail "seal with an encrypted result: $(cat "$T/err")"
+[ -z "$(find "$DOSSIER_HOME/archive" -name "$code*")" ] || fail "a refused seal left files"
+"$D" show "$code" --json > "$T/s.json"
+[ "$(json_get "$T/s.json" 'd["state"]')" = digitized ] || fail "state after a refused seal"
+ok "a result PDF that cannot be signed (encrypted) stops the seal; nothing written"
+
+code=$("$D" intake --procedure 1.004227 --applicant-id 001090000001 --applicant-name "Nguyễn Văn An" "$T/a.tif" | tail -n 1)
+"$SETUP" --digitize "$DOSSIER_HOME" "$code"
+"$D" attach "$code" --result "$T/classic.pdf" --title "Giấy chứng nhận" >/dev/null
+"$MK" -o "$T/scan.tif" --pages 1 < "$T/text"
+"$D" attach "$code" --result "$T/scan.tif" --title "Bản quét" >/dev/null
+"$D" attach "$code" --result "$T/objstm.pdf" --title "Quyết định" >/dev/null
+B=$("$D" seal "$code" --seal STNMT-1 --approver an --approver-passphrase-file "$PKI/approvers/an.pass" | tail -n 1)
+dir=$(dirname "$B")
+[ -f "$dir/$code-result-1.pdf" ] && [ -f "$dir/$code-result-3.pdf" ] || fail "no signed PDFs beside the bundle: $(ls "$dir")"
+[ ! -e "$dir/$code-result-2.pdf" ] || fail "a scan was turned into a PDF"
+for r in 1 3; do
+	check_signed "$dir/$code-result-$r.pdf" 2
+	src=$T/classic.pdf; [ $r = 3 ] && src=$T/objstm.pdf
+	cmp -n "$(stat -c %s "$src")" "$src" "$dir/$code-result-$r.pdf" || fail "result $r: the attached bytes are not kept"
+done
+"$D" verify "$B" >/dev/null || fail "the bundle with signed PDFs does not verify"
+unzip -p "$B" dossier.json > "$T/j.json"
+[ "$(json_get "$T/j.json" '[r.get("signed_pdf") for r in d["results"]]')" = "['result/r01-classic-signed.pdf', None, 'result/r03-objstm-signed.pdf']" ] || fail "dossier.json signed_pdf: $(cat "$T/j.json")"
+unzip -p "$B" result/r01-classic-signed.pdf | cmp - "$dir/$code-result-1.pdf" || fail "bundle and side PDF differ"
+[ "$(sha256sum < "$dir/$code-result-1.pdf" | cut -d' ' -f1)" = "$(json_get "$T/j.json" 'd["results"][0]["signed_sha256"]')" ] || fail "signed_sha256"
+ok "dossier seal signs each result PDF (approver, seal) into the bundle and beside it as CODE-result-N.pdf"
+
+mkdir "$T/pdfout"
+"$D" export "$code" --pdf "$T/pdfout" > "$T/ex.txt"
+[ "$(wc -l < "$T/ex.txt")" = 2 ] || fail "export --pdf printed $(cat "$T/ex.txt")"
+cmp "$T/pdfout/$code-result-1.pdf" "$dir/$code-result-1.pdf" && cmp "$T/pdfout/$code-result-3.pdf" "$dir/$code-result-3.pdf" || fail "export --pdf"
+expect_fail 1 "$D" export "$code" --pdf "$T/pdfout"
+grep -q "already exists" "$T/err" || fail "export --pdf over a file: $(cat "$T/err")"
+ok "dossier export CODE --pdf DIR writes the signed PDFs from the bundle, never over a file"
