@@ -495,6 +495,13 @@ done:
 	return err;
 }
 
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 int ds_pades_sign(ds_signer *s, const char *name, const unsigned char *pdf, size_t len,
 		  const struct ds_pades_opts *o, unsigned char **out, size_t *out_len)
 {
@@ -506,6 +513,8 @@ int ds_pades_sign(ds_signer *s, const char *name, const unsigned char *pdf, size
 	EVP_MD_CTX *md = NULL;
 	int err;
 
+	struct ds_pades_timing tm = {0};
+	int64_t t0 = mono_ns(), t1;
 	memset(&u, 0, sizeof u);
 	*out = NULL;
 	*out_len = 0;
@@ -532,6 +541,9 @@ int ds_pades_sign(ds_signer *s, const char *name, const unsigned char *pdf, size
 	if ((err = pdf_date(when, o->utc_offset, m, sizeof m)) < 0)
 		goto done;
 
+	t1 = mono_ns();
+	tm.parse_ns = t1 - t0;
+	t0 = t1;
 	size_t reserve = reserve_for(o);
 	u.b.max = len + UPDATE_MAX + 2 * reserve;
 	sb_put(&u.b, pdf, len);
@@ -558,6 +570,9 @@ int ds_pades_sign(ds_signer *s, const char *name, const unsigned char *pdf, size
 	memcpy(u.b.p + br_off, br, sizeof br - 1);
 
 	unsigned char digest[32];
+	t1 = mono_ns();
+	tm.write_ns = t1 - t0;
+	t0 = t1;
 	md = EVP_MD_CTX_new();
 	if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL) ||
 	    !EVP_DigestUpdate(md, u.b.p, c_off) ||
@@ -566,8 +581,14 @@ int ds_pades_sign(ds_signer *s, const char *name, const unsigned char *pdf, size
 		err = ds_error_set_openssl(DS_ECRYPTO, "SHA-256 of the byte range");
 		goto done;
 	}
+	t1 = mono_ns();
+	tm.hash_ns = t1 - t0;
+	t0 = t1;
 	if ((err = ds_pades_cms_sign(s, digest, &o->sign, &cms, &cms_len)) < 0)
 		goto done;
+	t1 = mono_ns();
+	tm.cms_ns = t1 - t0;
+	t0 = t1;
 	if (cms_len > reserve) {
 		err = ds_error_set(DS_ETOOBIG, "%s: the signature needs %zu bytes, %zu reserved", name,
 				   cms_len, reserve);
@@ -577,8 +598,14 @@ int ds_pades_sign(ds_signer *s, const char *name, const unsigned char *pdf, size
 		u.b.p[c_off + 1 + 2 * i] = (unsigned char)hexd[cms[i] >> 4];
 		u.b.p[c_off + 2 + 2 * i] = (unsigned char)hexd[cms[i] & 15];
 	}
+	t1 = mono_ns();
+	tm.write_ns += t1 - t0;
+	t0 = t1;
 	if ((err = check_written(name, u.b.p, u.b.len, field, range, cms, cms_len)) < 0)
 		goto done;
+	tm.check_ns = mono_ns() - t0;
+	if (o->timing)
+		*o->timing = tm;
 	*out = u.b.p;
 	*out_len = u.b.len;
 	u.b.p = NULL; /* transferred */

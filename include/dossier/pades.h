@@ -26,6 +26,15 @@ extern "C" {
 #define DS_PADES_SIGS_MAX 16               /* signatures verified in one PDF */
 #define DS_PADES_CONTENTS_MAX (64u * 1024u)/* bytes reserved for one CMS */
 
+/* Where the time of one ds_pades_sign went (monotonic clock, ns). */
+struct ds_pades_timing {
+	int64_t parse_ns; /* qpdf: read, check every object, DocMDP, field names */
+	int64_t write_ns; /* the update's objects, xref, trailer, /ByteRange, hex */
+	int64_t hash_ns;  /* SHA-256 of the byte ranges */
+	int64_t cms_ns;   /* the CMS: sign, check, encode (and the TSA round trip) */
+	int64_t check_ns; /* reading the signed file back */
+};
+
 struct ds_pades_opts {
 	struct ds_sign_opts sign; /* level B-B or B-T, TSA, chain; signing_time: /M (0: now) */
 	const char *field_name;   /* the field's /T, e.g. "Approver"; NULL: "Signature" */
@@ -33,6 +42,7 @@ struct ds_pades_opts {
 	const char *reason;       /* /Reason (UTF-8); may be NULL */
 	const char *location;     /* /Location (UTF-8); may be NULL */
 	int utc_offset;           /* seconds, for /M (25200 for +07:00) */
+	struct ds_pades_timing *timing; /* optional: filled in (benchmarks) */
 };
 
 /* Signs `pdf` (the whole file, `len` bytes) and returns the signed file in
