@@ -109,9 +109,27 @@ grep -q "damaged PDF" "$T/err" || fail "damaged: $(cat "$T/err")"
 head -c 3000 "$T/classic.pdf" > "$T/truncated.pdf"
 expect_fail 65 approver "$T/truncated.pdf" "$T/x.pdf" Approver
 grep -q "damaged PDF" "$T/err" || fail "truncated: $(cat "$T/err")"
+# certified with no changes allowed (DocMDP P=1): the root's /Perms names a
+# certification signature whose transform parameters say P 1
+python3 - "$T/classic.pdf" "$T/docmdp.pdf" <<'PY'
+import re, sys
+raw = open(sys.argv[1], "rb").read()
+prev = int(re.findall(rb"startxref\s+(\d+)", raw)[-1])
+size = int(re.findall(rb"/Size (\d+)", raw)[-1])
+root = int(re.findall(rb"/Root (\d+) 0 R", raw)[-1])
+body = re.search(rb"\n%d 0 obj\s*<<(.*?)>>\s*endobj" % root, raw, re.S).group(1)
+o1 = b"%d 0 obj\n<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P 1 /V /1.2 >> >>] >>\nendobj\n" % size
+o2 = b"%d 0 obj\n<<%s /Perms << /DocMDP %d 0 R >> >>\nendobj\n" % (root, body, size)
+off1 = len(raw); off2 = off1 + len(o1); x = off2 + len(o2)
+xref = b"xref\n%d 1\n%010d 00000 n\r\n%d 1\n%010d 00000 n\r\ntrailer\n<< /Size %d /Root %d 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (root, off2, size, off1, size + 1, root, prev, x)
+open(sys.argv[2], "wb").write(raw + o1 + o2 + xref)
+PY
+qpdf --check "$T/docmdp.pdf" >/dev/null 2>&1 || fail "docmdp.pdf fixture"
+expect_fail 65 approver "$T/docmdp.pdf" "$T/x.pdf" Approver
+grep -q "DocMDP P=1" "$T/err" || fail "DocMDP: $(cat "$T/err")"
 [ ! -e "$T/x.pdf" ] || fail "a refused input produced output"
 expect_fail 66 "$D" verify "$T/enc.pdf"
-ok "encrypted, damaged and truncated PDFs are refused with the reason"
+ok "encrypted, damaged, truncated and no-change-certified (DocMDP P=1) PDFs are refused with the reason"
 
 # tampering
 S="$T/classic-2.pdf"
