@@ -11,8 +11,6 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <unicode/unorm2.h>
-#include <unicode/ustring.h>
 
 #include "dossier/archive.h"
 #include "dossier/catalog.h"
@@ -114,43 +112,7 @@ static int result_name(char *out, size_t n, size_t idx, const char *orig)
  * normalising every string in it. *out is malloc'd. */
 static int nfc(const char *in, char **out)
 {
-	UErrorCode st = U_ZERO_ERROR;
-	const UNormalizer2 *n = unorm2_getNFCInstance(&st);
-	UChar *u = NULL, *v = NULL;
-	char *o = NULL;
-	int32_t ulen = 0, vlen = 0, olen = 0;
-	size_t len = strlen(in);
-	int err = 0;
-
-	if (U_FAILURE(st) || len > (size_t)INT32_MAX / 4)
-		return ds_error_set(DS_ERROR, "dossier.json: no NFC normaliser");
-	u_strFromUTF8(NULL, 0, &ulen, in, (int32_t)len, &st);
-	st = st == U_BUFFER_OVERFLOW_ERROR ? U_ZERO_ERROR : st;
-	if (U_FAILURE(st) || !(u = malloc(((size_t)ulen + 1) * sizeof *u)) ||
-	    !(v = malloc(((size_t)ulen * 3 + 1) * sizeof *v))) {
-		err = ds_error_set(U_FAILURE(st) ? DS_EINVALID : DS_ENOMEM, "dossier.json: not UTF-8");
-		goto done;
-	}
-	u_strFromUTF8(u, ulen + 1, NULL, in, (int32_t)len, &st);
-	vlen = unorm2_normalize(n, u, ulen, v, ulen * 3 + 1, &st);
-	u_strToUTF8(NULL, 0, &olen, v, vlen, &st);
-	st = st == U_BUFFER_OVERFLOW_ERROR ? U_ZERO_ERROR : st;
-	if (U_FAILURE(st) || !(o = malloc((size_t)olen + 1))) {
-		err = ds_error_set(DS_ERROR, "dossier.json: NFC: %s", u_errorName(st));
-		goto done;
-	}
-	u_strToUTF8(o, olen + 1, NULL, v, vlen, &st);
-	if (U_FAILURE(st)) {
-		err = ds_error_set(DS_ERROR, "dossier.json: NFC: %s", u_errorName(st));
-		goto done;
-	}
-	*out = o;
-	o = NULL; /* transferred */
-done:
-	free(u);
-	free(v);
-	free(o);
-	return err;
+	return ds_text_nfc(out, in, strlen(in)); /* core/text.c */
 }
 
 static json_t *str_or_null(const char *s)

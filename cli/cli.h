@@ -4,6 +4,7 @@
 #define DOSSIER_CLI_H
 
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "dossier/home.h"
@@ -112,5 +113,36 @@ void ds_cli_progress_end(void);
  * newline; refuses a file readable by group or others. Wipe with
  * OPENSSL_cleanse after use. */
 int ds_cli_read_secret(const char *path, char *out, size_t n);
+
+/* Files the user names (receipt -o, export DEST, log -o): one rule. An
+ * existing file is refused (exit 73, naming it) unless `force`; with force it
+ * is replaced by a temporary file renamed over it, never left half-written.
+ * Each returns 0 or the exit code, the error printed. ds_cli_output_check
+ * refuses early, before the work; the write refuses again if the file
+ * appeared meanwhile. */
+int ds_cli_output_check(struct ds_cli *cli, const char *path, int force);
+int ds_cli_output_write(struct ds_cli *cli, const char *path, const void *buf, size_t len,
+			int force);
+int ds_cli_output_copy(struct ds_cli *cli, const char *src, const char *path, int force);
+
+/* Times for people (cli_time.c): in the site's zone, the offset written.
+ * ds_cli_zone_set takes it from a home's config ([site] timezone, an IANA
+ * name, else [site] utc_offset) and gives the library the zone's offset of
+ * now; DS_EINVALID for a name not in the tz database. ds_cli_open_home calls
+ * it; ds_cli_zone_default (main) reads HOME/dossier.conf, if any, for
+ * commands that open no home; without one, the machine's zone. */
+struct ds_config;
+int ds_cli_zone_set(struct ds_config *cfg);
+void ds_cli_zone_default(const char *home_dir);
+int ds_cli_zone_offset(int64_t t);
+/* "2026-12-06T10:19:11+07:00" into buf. */
+const char *ds_cli_time_at(int64_t t, char *buf, size_t n);
+/* An RFC 3339 time (as a bundle records it) shown in the site's zone; the
+ * text itself when it does not parse. */
+const char *ds_cli_when(const char *rfc3339, char *buf, size_t n);
+
+/* An empty result on a terminal says so ("no dossier matches"); nothing in
+ * JSON (which prints []) or into a pipe. */
+void ds_cli_none(int json, size_t n, const char *what);
 
 #endif

@@ -144,9 +144,10 @@ void ds_cli_print_report(const struct ds_bundle_report *r, int verbose)
 {
 	printf("%s: %s%s%s\n", r->path, ds_cli_indication(r->indication),
 	       r->sub_indication[0] ? " / " : "", r->sub_indication);
+	char when[40];
 	if (r->code[0])
 		printf("  dossier %s, department %s, seal %s, sealed %s\n", r->code, r->department,
-		       r->seal_id, r->sealed_at);
+		       r->seal_id, ds_cli_when(r->sealed_at, when, sizeof when));
 	print_checks("  ", r->checks, r->nchecks, verbose);
 	for (size_t k = 0; k < r->nsigs; k++) {
 		const struct ds_bundle_sig_report *s = &r->sigs[k];

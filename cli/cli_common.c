@@ -82,9 +82,29 @@ int ds_cli_help(const struct ds_cmd *cmd, const char *options_text)
 	return 0;
 }
 
+/* Commands that only read: they work on a home that cannot be written (a
+ * restored backup, read-only media, another user's home, a full disk).
+ * `log checkpoint` and `check --remove-leftovers` write: where the home
+ * cannot be written they fail at the write, naming it. */
+static int reader(const char *verb)
+{
+	static const char *const verbs[] = {"list", "show", "search", "text", "verify",
+					    "check", "export", "log", "status"};
+	for (size_t i = 0; verb && i < sizeof verbs / sizeof verbs[0]; i++)
+		if (strcmp(verb, verbs[i]) == 0)
+			return 1;
+	return 0;
+}
+
 int ds_cli_open_home(struct ds_cli *cli, ds_home **out)
 {
-	return ds_home_open(out, cli->home_dir);
+	int err = reader(cli->verb) ? ds_home_open_read(out, cli->home_dir)
+				    : ds_home_open(out, cli->home_dir);
+	if (err == 0 && (err = ds_cli_zone_set((*out)->config)) < 0) {
+		ds_home_free(*out);
+		*out = NULL;
+	}
+	return err;
 }
 
 const char *ds_cli_actor(const char *opt_actor)

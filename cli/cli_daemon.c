@@ -99,10 +99,8 @@ void ds_cli_log_line(void *arg, enum ds_log_level lv, const char *raw)
 	if (log_journal) {
 		fprintf(stderr, "<%d>%s\n", (int)lv, line);
 	} else {
-		time_t t = time(NULL);
-		struct tm tm;
-		if (gmtime_r(&t, &tm))
-			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		/* for people: the site's zone, offset written */
+		ds_cli_time_at((int64_t)time(NULL), when, sizeof(when));
 		fprintf(stderr, "%s dossierd[%ld] %s: %s\n", when, (long)getpid(), level_names[lv],
 			line);
 	}

@@ -15,9 +15,8 @@ int ds_cli_overdue(const struct ds_dossier *d, int64_t now)
 
 const char *ds_cli_time(const ds_home *h, int64_t t, char *buf, size_t n)
 {
-	if (ds_time_iso(t, ds_config_utc_offset(h->config), 0, buf, n) < 0)
-		buf[0] = '\0';
-	return buf;
+	(void)h; /* the zone was taken from h's config when it was opened */
+	return ds_cli_time_at(t, buf, n);
 }
 
 json_t *ds_cli_dossier_summary(const ds_home *h, const struct ds_dossier *d, int64_t now)

@@ -1,4 +1,4 @@
-/* dossier export CODE (DEST | --pdf DIR) [--version N] */
+/* dossier export CODE (DEST | --pdf DIR) [--version N] [--force] */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +16,7 @@ static int run(struct ds_cli *cli, int argc, char **argv);
 
 const struct ds_cmd ds_cmd_export = {
 	.name = "export",
-	.usage = "CODE (DEST | --pdf DIR) [--version N]",
+	.usage = "CODE (DEST | --pdf DIR) [--version N] [--force]",
 	.summary = "copy a dossier's sealed bundle, or its signed result PDFs, out",
 	.run = run,
 };
@@ -31,9 +31,10 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {{"version", required_argument, NULL, 'V'},
 					     {"pdf", required_argument, NULL, 'P'},
+					     {"force", no_argument, NULL, 'f'},
 					     {"help", no_argument, NULL, 'h'},
 					     {0}};
-	int c, err, rc = 0;
+	int c, err, rc = 0, force = 0;
 	long version = 0;
 	const char *pdf_dir = NULL;
 	ds_home *h = NULL;
@@ -52,12 +53,15 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 			break;
 		}
 		case 'P': pdf_dir = optarg; break;
+		case 'f': force = 1; break;
 		case 'h':
 			return ds_cli_help(&ds_cmd_export,
 					   "  --version N  an earlier version of a resealed dossier "
 					   "(default: the latest)\n"
 					   "  --pdf DIR    write the signed result PDFs (PAdES) to DIR as\n"
-					   "               CODE-result-N.pdf instead of the bundle\n");
+					   "               CODE-result-N.pdf instead of the bundle\n"
+					   "  --force      replace DEST's file if it exists (else refused, "
+					   "exit 73)\n");
 		default: return ds_cli_usage(cli, &ds_cmd_export);
 		}
 	}
@@ -101,10 +105,8 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	} else if ((err = ds_fmt(dst, sizeof dst, "%s", dest)) < 0) {
 		goto fail;
 	}
-	if (access(dst, F_OK) == 0) {
-		err = ds_error_set(DS_EEXISTS, "%s already exists", dst);
-		goto fail;
-	}
+	if ((rc = ds_cli_output_check(cli, dst, force)) != 0)
+		goto done;
 	/* copy only the bytes the catalog recorded */
 	if ((err = ds_sha256_file_hex(src, sha)) < 0)
 		goto fail;
@@ -113,8 +115,8 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 				   b->sha256);
 		goto fail;
 	}
-	if ((err = ds_file_copy_atomic(src, dst, 0644)) < 0)
-		goto fail;
+	if ((rc = ds_cli_output_copy(cli, src, dst, force)) != 0)
+		goto done;
 	if ((err = ds_sha256_file_hex(dst, sha)) < 0)
 		goto fail;
 	if (strcmp(sha, b->sha256) != 0) {

@@ -95,7 +95,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	/* Check the procedure before decoding scans: a typo costs nothing. */
 	if ((err = ds_catalog_procedure_get(h->catalog, proc_code, &proc)) < 0)
 		goto done;
-	if ((err = ds_cli_ingest_files(h, argv + optind, argc - optind, &in)) < 0)
+	if ((err = ds_cli_ingest_files(cli, h, argv + optind, argc - optind, &in)) < 0)
 		goto done;
 	/* Each earlier bundle is verified before the dossier is registered (and
 	 * outside the catalog's write lock): one that does not verify leaves no

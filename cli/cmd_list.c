@@ -75,6 +75,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		json_decref(a);
 	} else {
 		char due[40];
+		ds_cli_none(json, n, "no dossier matches");
 		for (size_t i = 0; i < n; i++)
 			printf("%-28s %-20s %-9s %3d p  due %s%s  %s\n", d[i].code, d[i].state,
 			       d[i].procedure, d[i].npages, ds_cli_time(h, d[i].due_at, due, sizeof due),

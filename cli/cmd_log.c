@@ -20,9 +20,9 @@ static int run(struct ds_cli *cli, int argc, char **argv);
 
 const struct ds_cmd ds_cmd_log = {
 	.name = "log",
-	.usage = "checkpoint --passphrase-file F | --passphrase-fd N [-o FILE] [--json]"
-		 " | prove CODE [--seal-id ID | --index I] [--size N] [-o FILE] [--json]"
-		 " | consistency OLD_SIZE NEW_SIZE [-o FILE]"
+	.usage = "checkpoint --passphrase-file F | --passphrase-fd N [-o FILE [--force]] [--json]"
+		 " | prove CODE [--seal-id ID | --index I] [--size N] [-o FILE [--force]] [--json]"
+		 " | consistency OLD_SIZE NEW_SIZE [-o FILE [--force]]"
 		 " | verify OLD [NEW] [--proof FILE] [--key PUB]"
 		 " | audit [--key PUB] [--json]"
 		 " | show [--json] | list [CODE] [--json]",
@@ -48,6 +48,7 @@ static const char options[] =
 	"  --passphrase-file F   the passphrase of pki/log.key (first line of F)\n"
 	"  --passphrase-fd N     … or read from file descriptor N\n"
 	"  -o, --output FILE     write the checkpoint or proof to FILE instead of stdout\n"
+	"  --force               replace FILE if it exists (else refused, exit 73)\n"
 	"  --seal-id ID          prove the latest leaf of this seal (default: of any seal)\n"
 	"  --index I             prove leaf I (`log list CODE` shows a resealed dossier's)\n"
 	"  --size N              prove against the tree of N leaves (default: the latest\n"
@@ -60,7 +61,7 @@ static const char options[] =
 struct opts {
 	const char *passphrase_file, *output, *seal_id, *key, *proof;
 	uint64_t size, index;
-	int json, have_index;
+	int json, have_index, force;
 };
 
 static int parse_size(const char *s, uint64_t *out, int allow_zero)
@@ -81,17 +82,16 @@ static void hex32(const unsigned char *b, char out[65])
 	ds_hex(b, DS_MERKLE_HASH_LEN, out);
 }
 
+static int o_force; /* --force: -o FILE may replace a file */
+
 static int write_out(struct ds_cli *cli, const char *path, const char *text)
 {
-	int err;
 	if (path == NULL) {
 		if (fputs(text, stdout) == EOF)
 			return ds_cli_failf(cli, DS_EXIT_IOERR, "cannot write to standard output");
 		return 0;
 	}
-	if ((err = ds_file_write_atomic(path, text, strlen(text), 0644)) < 0)
-		return ds_cli_fail(cli, err);
-	return 0;
+	return ds_cli_output_write(cli, path, text, strlen(text), o_force);
 }
 
 static int cmd_checkpoint(struct ds_cli *cli, ds_home *h, const struct opts *o)
@@ -526,6 +526,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 					      {"key", required_argument, NULL, 'k'},
 					      {"proof", required_argument, NULL, 'P'},
 					      {"json", no_argument, NULL, 'j'},
+					      {"force", no_argument, NULL, 'f'},
 					      {"help", no_argument, NULL, 'h'},
 					      {0}};
 	struct opts o = {0};
@@ -566,6 +567,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		case 'k': o.key = optarg; break;
 		case 'P': o.proof = optarg; break;
 		case 'j': o.json = 1; break;
+		case 'f': o.force = 1; break;
 		case 'h': return ds_cli_help(&ds_cmd_log, options);
 		default: return ds_cli_usage(cli, &ds_cmd_log);
 		}
@@ -586,6 +588,9 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	      (strcmp(sub, "show") == 0 && nargs == 0) ||
 	      (strcmp(sub, "list") == 0 && nargs <= 1)))
 		return ds_cli_usage(cli, &ds_cmd_log);
+	o_force = o.force;
+	if (o.output && (rc = ds_cli_output_check(cli, o.output, o.force)) != 0)
+		return rc;
 	/* An auditor with two checkpoints, a proof and the key needs no home. */
 	offline = strcmp(sub, "verify") == 0 && o.proof != NULL && o.key != NULL;
 	if (offline)

@@ -61,7 +61,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	struct ds_dossier d;
 	if ((err = ds_catalog_dossier_get(h->catalog, code, &d)) < 0)
 		goto done;
-	if ((err = ds_cli_ingest_files(h, argv + optind + 2, argc - optind - 2, &in)) < 0)
+	if ((err = ds_cli_ingest_files(cli, h, argv + optind + 2, argc - optind - 2, &in)) < 0)
 		goto done;
 	if ((err = ds_ingest_lock(in)) < 0) /* see ds_ingest_lock */
 		goto done;

@@ -13,7 +13,7 @@ static int run(struct ds_cli *cli, int argc, char **argv);
 
 const struct ds_cmd ds_cmd_receipt = {
 	.name = "receipt",
-	.usage = "CODE -o FILE.pdf|FILE.png",
+	.usage = "CODE -o FILE.pdf|FILE.png [--force]",
 	.summary = "print the receipt (Giấy tiếp nhận hồ sơ và hẹn trả kết quả) with its QR cover code",
 	.run = run,
 };
@@ -21,6 +21,7 @@ const struct ds_cmd ds_cmd_receipt = {
 static const char options[] =
 	"  -o, --output FILE  write the receipt to FILE: .pdf (A4, vector) or .png (A4,\n"
 	"                     300 dpi, grey); the QR code holds exactly the dossier code\n"
+	"  --force            replace FILE if it exists (else refused, exit 73)\n"
 	"The heading is [site] agency_name of dossier.conf (optional). Put the printed\n"
 	"receipt on top of the dossier's papers when scanning: dossierd reads its QR code\n"
 	"and files the pages that follow under this dossier.\n";
@@ -28,6 +29,7 @@ static const char options[] =
 static int run(struct ds_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = { { "output", required_argument, NULL, 'o' },
+					      { "force", no_argument, NULL, 'f' },
 					      { "help", no_argument, NULL, 'h' },
 					      { 0 } };
 	const char *out = NULL, *code;
@@ -39,11 +41,12 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	enum ds_receipt_format fmt;
 	unsigned char *buf = NULL;
 	size_t len = 0;
-	int c, err = 0;
+	int c, err = 0, force = 0, rc;
 
 	while ((c = ds_cli_getopt(cli, argc, argv, "o:h", opts)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
+		case 'f': force = 1; break;
 		case 'h': return ds_cli_help(&ds_cmd_receipt, options);
 		default: return ds_cli_usage(cli, &ds_cmd_receipt);
 		}
@@ -53,6 +56,8 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	code = argv[optind];
 	if ((err = ds_receipt_format_from_path(&fmt, out)) < 0)
 		return ds_cli_fail(cli, err);
+	if ((rc = ds_cli_output_check(cli, out, force)) != 0)
+		return rc;
 	if ((err = ds_cli_open_home(cli, &h)) < 0)
 		goto done;
 	if ((err = ds_catalog_dossier_get(h->catalog, code, &d)) < 0)
@@ -85,12 +90,11 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		if ((err = ds_receipt_render(&buf, &len, &r, fmt)) < 0)
 			goto done;
 	}
-	if ((err = ds_file_write_atomic(out, buf, len, 0644)) < 0)
-		goto done;
-	fprintf(stderr, "receipt for %s written to %s\n", d.code, out);
+	if ((rc = ds_cli_output_write(cli, out, buf, len, force)) == 0)
+		fprintf(stderr, "receipt for %s written to %s\n", d.code, out);
 done:
 	free(buf);
 	free(ev);
 	ds_home_free(h);
-	return err < 0 ? ds_cli_fail(cli, err) : 0;
+	return err < 0 ? ds_cli_fail(cli, err) : rc;
 }

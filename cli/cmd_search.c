@@ -97,6 +97,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		rc = ds_cli_print_json(a);
 		json_decref(a);
 	} else {
+		ds_cli_none(json, n, "no dossier matches");
 		for (size_t i = 0; i < n; i++) {
 			/* One line per hit: newlines in the snippet become spaces. */
 			for (char *p = hits[i].snippet; *p; p++)

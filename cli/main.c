@@ -61,6 +61,7 @@ int main(int argc, char **argv)
 		usage_all(stderr);
 		return DS_EXIT_USAGE;
 	}
+	ds_cli_zone_default(cli.home_dir); /* times for people: the site's zone */
 	if (strcmp(argv[i], "help") == 0) {
 		if (i + 1 >= argc) {
 			usage_all(stdout);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/catalog_int.h"
 #include "dossier/clock.h"
@@ -79,6 +80,21 @@ static const char schema_v1[] =
 	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
 	"  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;";
 
+/* v9: text typed before dossier normalised it (an input method's decomposed
+ * marks) becomes NFC where nothing was hashed over it, and the search index
+ * is rebuilt from NFC text, so that `search --exact` finds a name whichever
+ * way it was typed. The dossier rows (code, applicant…) and the events keep
+ * what they recorded: the event chain is computed over them, and a signed
+ * checkpoint may commit to its head. ds_nfc() is registered on every
+ * connection (catalog open). */
+static const char schema_nfc[] =
+	"UPDATE departments SET name = ds_nfc(name) WHERE name <> ds_nfc(name);"
+	"UPDATE procedures SET name = ds_nfc(name) WHERE name <> ds_nfc(name);"
+	"UPDATE files SET title = ds_nfc(title) WHERE title <> ds_nfc(title);"
+	"UPDATE search_docs SET body = ds_nfc(body) WHERE body <> ds_nfc(body);"
+	"INSERT INTO search_fold(search_fold) VALUES('rebuild');"
+	"INSERT INTO search_exact(search_exact) VALUES('rebuild');";
+
 /* The migration list: index i brings user_version from i to i+1. Areas own
  * their scripts (catalog_int.h); a slot's position never changes. */
 static const char *const migrations[] = {
@@ -90,10 +106,11 @@ static const char *const migrations[] = {
 	ds_catalog__schema_daemon,
 	ds_catalog__schema_daemon2,
 	ds_catalog__schema_chain,
+	schema_nfc,
 };
 /* Run after a migration's script, in its transaction (NULL: none). */
 static int (*const migration_hooks[])(ds_catalog *) = {
-	NULL, NULL, NULL, NULL, NULL, NULL, NULL, ds_catalog__schema_chain_hook,
+	NULL, NULL, NULL, NULL, NULL, NULL, NULL, ds_catalog__schema_chain_hook, NULL,
 };
 _Static_assert(sizeof migration_hooks / sizeof migration_hooks[0] ==
 		       sizeof migrations / sizeof migrations[0],
@@ -117,8 +134,23 @@ int ds_catalog__err(ds_catalog *c, int rc, const char *what)
 	else if (base == SQLITE_IOERR || base == SQLITE_FULL || base == SQLITE_CANTOPEN ||
 		 base == SQLITE_READONLY)
 		code = DS_EIO;
+	if (c && c->readonly && base == SQLITE_READONLY)
+		return ds_error_set(DS_EPERM, "%s: %s: the catalog was opened read-only (the home "
+				    "cannot be written here, or the disk is full)", c->path, what);
 	return ds_error_set(code, "%s: %s: %s", c ? c->path : "catalog", what,
 			    c && c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+}
+
+int ds_catalog__bind_nfc(sqlite3_stmt *st, int i, const char *s)
+{
+	char *t = NULL;
+	int err = ds_text_nfc(&t, s, strlen(s));
+	if (err < 0)
+		return err;
+	/* SQLite frees t, also when binding fails */
+	if (sqlite3_bind_text(st, i, t, -1, free) != SQLITE_OK)
+		return ds_error_set(DS_ENOMEM, "cannot bind text");
+	return 0;
 }
 
 int ds_catalog__prepare(ds_catalog *c, sqlite3_stmt **st, const char *sql)
@@ -252,6 +284,24 @@ done:
 	return ds_catalog_commit(c);
 }
 
+/* ds_nfc(text): the catalog's text normalisation in SQL (migration v9). */
+static void sql_nfc(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	char *t = NULL;
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) != SQLITE_TEXT) {
+		sqlite3_result_value(ctx, argv[0]);
+		return;
+	}
+	const char *s = (const char *)sqlite3_value_text(argv[0]);
+	int len = sqlite3_value_bytes(argv[0]);
+	if (!s || ds_text_nfc(&t, s, (size_t)len) < 0) {
+		sqlite3_result_error(ctx, ds_error_last(), -1);
+		return;
+	}
+	sqlite3_result_text(ctx, t, -1, free);
+}
+
 int ds_catalog_open(ds_catalog **out, const char *path, int create)
 {
 	return ds_catalog_open_version(out, path, create, NMIGRATIONS);
@@ -278,6 +328,12 @@ int ds_catalog_open_version(ds_catalog **out, const char *path, int create, int 
 	}
 	sqlite3_extended_result_codes(c->db, 1);
 	sqlite3_busy_timeout(c->db, 30000);
+	if ((rc = sqlite3_create_function(c->db, "ds_nfc", 1,
+					  SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+					  NULL, sql_nfc, NULL, NULL)) != SQLITE_OK) {
+		err = ds_catalog__err(c, rc, "registering ds_nfc");
+		goto done;
+	}
 	if ((err = ds_catalog__exec(c, "PRAGMA journal_mode = WAL")) < 0 ||
 	    (err = ds_catalog__exec(c, "PRAGMA foreign_keys = ON")) < 0 ||
 	    (err = ds_catalog__exec(c, "PRAGMA synchronous = FULL")) < 0 ||
@@ -296,6 +352,121 @@ done:
 	ds_catalog_free(c);
 	return err;
 }
+
+/* "file:" URI of a path: everything but unreserved characters and '/'
+ * percent-encoded (a folder may be called "a?b#c%d"). */
+static int file_uri(char *out, size_t n, const char *path, const char *query)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+	if (n < 6)
+		return ds_error_set(DS_ETOOBIG, "%s: path too long", path);
+	memcpy(out, "file:", 5);
+	o = 5;
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		int plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			    (*p >= '0' && *p <= '9') || *p == '/' || *p == '-' || *p == '.' ||
+			    *p == '_' || *p == '~';
+		if (o + 4 >= n)
+			return ds_error_set(DS_ETOOBIG, "%s: path too long", path);
+		if (plain) {
+			out[o++] = (char)*p;
+		} else {
+			out[o++] = '%';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 15];
+		}
+	}
+	out[o] = '\0';
+	return ds_fmt(out + o, n - o, "%s", query);
+}
+
+static int open_ro(ds_catalog *c, const char *name, int uri)
+{
+	int rc = sqlite3_open_v2(name, &c->db,
+				 SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | (uri ? SQLITE_OPEN_URI : 0),
+				 NULL);
+	if (rc != SQLITE_OK)
+		return ds_catalog__err(c, rc, "cannot open");
+	sqlite3_extended_result_codes(c->db, 1);
+	sqlite3_busy_timeout(c->db, 30000);
+	if ((rc = sqlite3_create_function(c->db, "ds_nfc", 1,
+					  SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+					  NULL, sql_nfc, NULL, NULL)) != SQLITE_OK)
+		return ds_catalog__err(c, rc, "registering ds_nfc");
+	return ds_catalog__exec(c, "PRAGMA trusted_schema = OFF");
+}
+
+/* Reading a WAL catalog needs its WAL index (catalog.db-shm): SQLite opens
+ * or creates it, which a folder that cannot be written (a restored backup,
+ * read-only media, another user's home) or a full disk refuses (SQLite's
+ * "Read-Only Databases", wal.html). When it cannot, and no -wal file holds
+ * changes not yet in catalog.db (the last writer checkpointed and removed
+ * it when it closed), catalog.db alone is the whole catalog and is read with
+ * immutable=1: no locks, no WAL index. That is safe only while no process
+ * writes the home; a writer needs a folder it can write, where the first
+ * open succeeds and takes the usual locks, so immutable is used only where
+ * ours could create neither file. */
+int ds_catalog_open_readonly(ds_catalog **out, const char *path)
+{
+	ds_catalog *c = NULL;
+	char wal[4200], uri[3 * 4096 + 32], first[512];
+	struct stat st;
+	int err, version = 0;
+
+	*out = NULL;
+	c = calloc(1, sizeof *c);
+	if (!c)
+		return ds_error_set(DS_ENOMEM, "out of memory");
+	c->readonly = 1;
+	if ((err = ds_fmt(c->path, sizeof c->path, "%s", path)) < 0 ||
+	    (err = ds_fmt(wal, sizeof wal, "%s-wal", path)) < 0)
+		goto done;
+	if ((err = open_ro(c, path, 0)) == 0)
+		err = ds_catalog_schema_version(c, &version);
+	if (err < 0 && err != DS_ECORRUPT && err != DS_ENOMEM) {
+		if (ds_fmt(first, sizeof first, "%s", ds_error_last()) < 0)
+			first[0] = '\0';
+		if (stat(wal, &st) == 0 && st.st_size > 0) {
+			err = ds_error_set(DS_EIO,
+					   "%s: cannot be read here: its -wal file holds changes "
+					   "not yet in it, and no WAL index can be opened or created "
+					   "(%s)",
+					   path, first);
+			goto done;
+		}
+		sqlite3_close_v2(c->db);
+		c->db = NULL;
+		c->immutable = 1;
+		if ((err = file_uri(uri, sizeof uri, path, "?immutable=1")) < 0 ||
+		    (err = open_ro(c, uri, 1)) < 0 ||
+		    (err = ds_catalog_schema_version(c, &version)) < 0)
+			goto done;
+	} else if (err < 0) {
+		goto done;
+	}
+	if (version > NMIGRATIONS) {
+		err = ds_error_set(DS_EUNSUPPORTED,
+				   "%s: schema version %d is newer than this dossier (%d); upgrade dossier",
+				   path, version, NMIGRATIONS);
+		goto done;
+	}
+	c->version = version;
+	if (version < NMIGRATIONS) {
+		err = ds_error_set(DS_EUNSUPPORTED,
+				   "%s: schema version %d needs upgrading to %d, which needs a home "
+				   "that can be written: run a command there once",
+				   path, version, NMIGRATIONS);
+		goto done;
+	}
+	*out = c;
+	c = NULL; /* transferred */
+done:
+	ds_catalog_free(c);
+	return err;
+}
+
+int ds_catalog_readonly(const ds_catalog *c) { return c->readonly; }
 
 void ds_catalog_free(ds_catalog *c)
 {
@@ -331,7 +502,10 @@ int ds_catalog_department_add(ds_catalog *c, const char *code, const char *name)
 	if (err < 0)
 		return err;
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	if ((err = ds_catalog__bind_nfc(st, 2, name)) < 0) {
+		sqlite3_finalize(st);
+		return err;
+	}
 	int rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE) {
 		if ((rc & 0xff) == SQLITE_CONSTRAINT)
@@ -434,9 +608,12 @@ int ds_catalog_procedure_add(ds_catalog *c, const struct ds_procedure *p)
 				       "VALUES(?, ?, ?, ?)")) < 0)
 		return err;
 	sqlite3_bind_text(st, 1, p->code, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, p->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, p->department, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 4, p->days);
+	if ((err = ds_catalog__bind_nfc(st, 2, p->name)) < 0) {
+		sqlite3_finalize(st);
+		return err;
+	}
 	int rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE) {
 		if ((rc & 0xff) == SQLITE_CONSTRAINT)
@@ -576,10 +753,11 @@ int ds_catalog_dossier_create(ds_catalog *c, const struct ds_dossier_new *d,
 	sqlite3_bind_text(st, 3, day, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, seq);
 	sqlite3_bind_text(st, 5, d->procedure, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, d->applicant_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, d->applicant_name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 8, d->received_at);
 	sqlite3_bind_int64(st, 9, d->due_at);
+	if ((err = ds_catalog__bind_nfc(st, 6, d->applicant_id)) < 0 ||
+	    (err = ds_catalog__bind_nfc(st, 7, d->applicant_name)) < 0)
+		goto done;
 	if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
 		err = ds_catalog__err(c, rc, "inserting a dossier");
 		goto done;
@@ -785,9 +963,11 @@ int ds_catalog_file_add(ds_catalog *c, const char *code, const struct ds_file_ne
 	sqlite3_bind_int64(st, 4, f->size);
 	sqlite3_bind_int(st, 5, f->pages);
 	sqlite3_bind_text(st, 6, f->role ? f->role : "scan", -1, SQLITE_STATIC);
-	if (f->title)
-		sqlite3_bind_text(st, 7, f->title, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 8, ds_now());
+	if (f->title && (err = ds_catalog__bind_nfc(st, 7, f->title)) < 0) {
+		sqlite3_finalize(st);
+		return err;
+	}
 	int rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE)
 		err = ds_catalog__err(c, rc, "recording a file");

@@ -183,8 +183,33 @@ static int legacy_insert(ds_catalog *c, int64_t dossier_id, const char *actor, c
 	return err;
 }
 
+static int event_insert_nfc(ds_catalog *c, int64_t dossier_id, const char *actor,
+			    const char *on_behalf_of, const char *action, const char *detail);
+
+static int nfc_or_null(char **out, const char *s)
+{
+	*out = NULL;
+	return s ? ds_text_nfc(out, s, strlen(s)) : 0;
+}
+
+/* The text of an event (its actor, on whose behalf, the reason) enters as
+ * NFC (core/text.c) before it is hashed into the chain. */
 int ds_catalog__event_insert(ds_catalog *c, int64_t dossier_id, const char *actor,
 			     const char *on_behalf_of, const char *action, const char *detail)
+{
+	char *a = NULL, *b = NULL, *d = NULL;
+	int err;
+	if ((err = nfc_or_null(&a, actor)) == 0 && (err = nfc_or_null(&b, on_behalf_of)) == 0 &&
+	    (err = nfc_or_null(&d, detail)) == 0)
+		err = event_insert_nfc(c, dossier_id, a, b, action, d);
+	free(a);
+	free(b);
+	free(d);
+	return err;
+}
+
+static int event_insert_nfc(ds_catalog *c, int64_t dossier_id, const char *actor,
+			    const char *on_behalf_of, const char *action, const char *detail)
 {
 	sqlite3_stmt *st = NULL, *dst = NULL;
 	unsigned char prev[DS_EVENT_HASH_LEN] = {0}, hash[DS_EVENT_HASH_LEN];

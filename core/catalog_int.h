@@ -15,6 +15,8 @@ struct ds_catalog {
 	sqlite3 *db;
 	int in_tx;
 	int version; /* the schema opened at (0 while migrating) */
+	int readonly;  /* ds_catalog_open_readonly: nothing may be written */
+	int immutable; /* … and read without locks (see there) */
 	char path[4096];
 };
 
@@ -26,6 +28,10 @@ int ds_catalog__err(ds_catalog *c, int rc, const char *what);
  * error *arr is NULL and *n 0. */
 int ds_catalog__collect(ds_catalog *c, sqlite3_stmt *st, size_t elem, size_t max, void **arr,
 			size_t *n, void (*fill)(sqlite3_stmt *, void *));
+
+/* Binds text that enters the catalog (names, reasons, actors) as NFC
+ * (ds_text_nfc): the one place where typed text is normalised. */
+int ds_catalog__bind_nfc(sqlite3_stmt *st, int i, const char *s);
 
 int ds_catalog__prepare(ds_catalog *c, sqlite3_stmt **st, const char *sql);
 int ds_catalog__exec(ds_catalog *c, const char *sql);

@@ -394,6 +394,8 @@ int ds_catalog_ocr_index_meta_missing(ds_catalog *c)
 	size_t n = 0, cap = 0;
 	int own = 0, err, rc;
 
+	if (c->readonly) /* a read-only home: searched as it was indexed */
+		return 0;
 	if ((err = ds_catalog__prepare(c, &st,
 		"SELECT d.id FROM dossiers d WHERE NOT EXISTS("
 		"SELECT 1 FROM search_docs s WHERE s.dossier = d.id AND s.page = 0)")) < 0)
@@ -587,7 +589,13 @@ int ds_catalog_search(ds_catalog *c, const struct ds_search_query *q,
 				    DS_SEARCH_QUERY_MAX);
 	if (q->limit < 1 || q->limit > DS_SEARCH_LIMIT_MAX)
 		return ds_error_set(DS_EINVALID, "limit must be 1..%d", DS_SEARCH_LIMIT_MAX);
-	if ((err = build_match(q->text, match, sizeof match)) < 0)
+	/* the index holds NFC (core/text.c); so does the query */
+	char *qn = NULL;
+	if ((err = ds_text_nfc(&qn, q->text, strlen(q->text))) < 0)
+		return err;
+	err = build_match(qn, match, sizeof match);
+	free(qn);
+	if (err < 0)
 		return err;
 	v = calloc((size_t)q->limit, sizeof *v);
 	ids = calloc((size_t)q->limit, sizeof *ids);

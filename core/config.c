@@ -316,6 +316,7 @@ int ds_config_get_bool(const ds_config *cfg, const char *section, const char *ke
 
 const char *ds_config_agency_id(const ds_config *cfg) { return cfg->agency_id; }
 int ds_config_utc_offset(const ds_config *cfg) { return cfg->utc_offset; }
+void ds_config_set_utc_offset(ds_config *cfg, int seconds) { cfg->utc_offset = seconds; }
 
 const int32_t *ds_config_holidays(const ds_config *cfg, size_t *n)
 {

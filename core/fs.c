@@ -207,7 +207,42 @@ static int open_temp(const char *path, unsigned mode, char *tmp, size_t n, int *
 	return ds_error_set(DS_EIO, "%s: cannot find a free temp name", path);
 }
 
+/* Puts the finished temporary file at path: replacing what is there, or,
+ * with !replace, only if nothing is (RENAME_NOREPLACE, or link() where the
+ * file system lacks it), so that a file that appeared meanwhile is kept. */
+static int place(const char *tmp, const char *path, int replace)
+{
+	if (replace) {
+		if (rename(tmp, path) != 0)
+			return ds_error_set_errno(DS_EIO, errno, "%s: rename failed", path);
+		return 0;
+	}
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno == EINVAL || errno == ENOSYS) {
+		if (link(tmp, path) == 0) {
+			unlink(tmp);
+			return 0;
+		}
+	}
+	if (errno == EEXIST)
+		return ds_error_set(DS_EEXISTS, "%s already exists", path);
+	return ds_error_set_errno(DS_EIO, errno, "%s: rename failed", path);
+}
+
+static int write_file(const char *path, const void *data, size_t len, unsigned mode, int replace);
+
 int ds_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode)
+{
+	return write_file(path, data, len, mode, 1);
+}
+
+int ds_file_write_new(const char *path, const void *data, size_t len, unsigned mode)
+{
+	return write_file(path, data, len, mode, 0);
+}
+
+static int write_file(const char *path, const void *data, size_t len, unsigned mode, int replace)
 {
 	char tmp[DS_PATH_MAX], dir[DS_PATH_MAX];
 	int fd = -1, err;
@@ -230,10 +265,8 @@ int ds_file_write_atomic(const char *path, const void *data, size_t len, unsigne
 		goto fail;
 	}
 	fd = -1;
-	if (rename(tmp, path) != 0) {
-		err = ds_error_set_errno(DS_EIO, errno, "%s: rename failed", path);
+	if ((err = place(tmp, path, replace)) < 0)
 		goto fail;
-	}
 	return ds_fsync_dir(dir);
 fail:
 	if (fd >= 0)
@@ -242,7 +275,19 @@ fail:
 	return err;
 }
 
+static int copy_file(const char *src, const char *dst, unsigned mode, int replace);
+
 int ds_file_copy_atomic(const char *src, const char *dst, unsigned mode)
+{
+	return copy_file(src, dst, mode, 1);
+}
+
+int ds_file_copy_new(const char *src, const char *dst, unsigned mode)
+{
+	return copy_file(src, dst, mode, 0);
+}
+
+static int copy_file(const char *src, const char *dst, unsigned mode, int replace)
 {
 	char tmp[DS_PATH_MAX], dir[DS_PATH_MAX];
 	int in = -1, out = -1, err;
@@ -277,10 +322,8 @@ int ds_file_copy_atomic(const char *src, const char *dst, unsigned mode)
 	}
 	close(out);
 	out = -1;
-	if (rename(tmp, dst) != 0) {
-		err = ds_error_set_errno(DS_EIO, errno, "%s: rename failed", dst);
+	if ((err = place(tmp, dst, replace)) < 0)
 		goto fail;
-	}
 	err = ds_fsync_dir(dir);
 	goto done;
 fail:

@@ -69,7 +69,7 @@ int ds_home_init(const char *root)
 	return 0;
 }
 
-int ds_home_open(ds_home **out, const char *root)
+static int home_open(ds_home **out, const char *root, int read_only_ok)
 {
 	ds_home *h = NULL;
 	char path[DS_PATH_MAX];
@@ -79,10 +79,18 @@ int ds_home_open(ds_home **out, const char *root)
 	*out = NULL;
 	if ((err = ds_path_join(path, sizeof path, root, "catalog.db")) < 0)
 		return err;
-	if (stat(path, &st) != 0)
+	if (stat(path, &st) != 0) {
+		if (errno == EACCES)
+			return ds_error_set(DS_EPERM, "%s: permission denied", root);
+		if (errno != ENOENT && errno != ENOTDIR)
+			return ds_error_set_errno(DS_EIO, errno, "%s", root);
 		return ds_error_set(DS_ENOTFOUND,
 				    "%s: not a dossier home (no catalog.db); run `dossier --home %s init`",
 				    root, root);
+	}
+	/* another user's home: said as such, not as a database error */
+	if (access(path, R_OK) != 0 && errno == EACCES)
+		return ds_error_set(DS_EPERM, "%s: permission denied (catalog.db)", root);
 	/* Absolute, so that paths recorded from it (seal key files…) hold
 	 * whatever the working folder of a later command. */
 	char abs[PATH_MAX];
@@ -97,8 +105,24 @@ int ds_home_open(ds_home **out, const char *root)
 	if ((err = ds_path_join(path, sizeof path, root, "dossier.conf")) < 0 ||
 	    (err = ds_config_load(&h->config, path)) < 0)
 		goto done;
-	if ((err = ds_path_join(path, sizeof path, root, "catalog.db")) < 0 ||
-	    (err = ds_catalog_open(&h->catalog, path, 0)) < 0)
+	if ((err = ds_path_join(path, sizeof path, root, "catalog.db")) < 0)
+		goto done;
+	if ((err = ds_catalog_open(&h->catalog, path, 0)) < 0 && read_only_ok &&
+	    err != DS_EUNSUPPORTED && err != DS_ECORRUPT && err != DS_ENOMEM) {
+		/* cannot be written here (read-only folder or medium, another
+		 * user's home, a full disk): a reader reads it as it is */
+		char first[512];
+		if (ds_fmt(first, sizeof first, "%s", ds_error_last()) < 0)
+			first[0] = '\0';
+		if ((err = ds_catalog_open_readonly(&h->catalog, path)) < 0 && err != DS_EUNSUPPORTED)
+			ds_error_set(err, "%s (opening it for writing: %s)", ds_error_last(), first);
+	}
+	if (err == DS_EIO && !read_only_ok && access(root, W_OK) != 0 &&
+	    (errno == EROFS || errno == EACCES))
+		err = ds_error_set(DS_EPERM, "%s: cannot be written here (%s); the commands that "
+				   "only read work", root, errno == EROFS ? "read-only file system"
+								: "permission denied");
+	if (err < 0)
 		goto done;
 	if ((err = ds_path_join(path, sizeof path, root, "store")) < 0 ||
 	    (err = ds_store_open(&h->store, path, 0)) < 0)
@@ -108,6 +132,16 @@ int ds_home_open(ds_home **out, const char *root)
 done:
 	ds_home_free(h);
 	return err;
+}
+
+int ds_home_open(ds_home **out, const char *root)
+{
+	return home_open(out, root, 0);
+}
+
+int ds_home_open_read(ds_home **out, const char *root)
+{
+	return home_open(out, root, 1);
 }
 
 void ds_home_free(ds_home *h)

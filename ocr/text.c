@@ -10,62 +10,15 @@
 #include <unicode/utf8.h>
 
 #include "dossier/error.h"
+#include "dossier/fs.h"
 #include "dossier/ocr.h"
 
 int ds_ocr_nfc(char **out, const char *s, size_t len)
 {
-	UErrorCode ue = U_ZERO_ERROR;
-	UChar *u16 = NULL, *n16 = NULL;
-	char *u8 = NULL;
-	int32_t n = 0, nn = 0, n8 = 0;
-	int err = 0;
-
 	*out = NULL;
 	if (len > DS_OCR_TEXT_MAX || len > INT32_MAX / 4)
 		return ds_error_set(DS_ETOOBIG, "text of %zu bytes exceeds the limit", len);
-	const UNormalizer2 *nfc = unorm2_getNFCInstance(&ue);
-	if (U_FAILURE(ue))
-		return ds_error_set(DS_ERROR, "ICU NFC: %s", u_errorName(ue));
-	/* Invalid UTF-8 becomes U+FFFD rather than failing the page. */
-	u16 = malloc(((size_t)len + 1) * sizeof(UChar));
-	if (!u16) {
-		err = ds_error_set(DS_ENOMEM, "out of memory normalising text");
-		goto done;
-	}
-	u_strFromUTF8WithSub(u16, (int32_t)len + 1, &n, s, (int32_t)len, 0xFFFD, NULL, &ue);
-	if (U_FAILURE(ue)) {
-		err = ds_error_set(DS_EINVALID, "text is not UTF-8: %s", u_errorName(ue));
-		goto done;
-	}
-	/* NFC of NFC-or-decomposed text never grows past 3x in UTF-16. */
-	n16 = malloc(((size_t)n * 3 + 1) * sizeof(UChar));
-	if (!n16) {
-		err = ds_error_set(DS_ENOMEM, "out of memory normalising text");
-		goto done;
-	}
-	nn = unorm2_normalize(nfc, u16, n, n16, n * 3 + 1, &ue);
-	if (U_FAILURE(ue)) {
-		err = ds_error_set(DS_ERROR, "ICU NFC: %s", u_errorName(ue));
-		goto done;
-	}
-	u8 = malloc((size_t)nn * 3 + 1);
-	if (!u8) {
-		err = ds_error_set(DS_ENOMEM, "out of memory normalising text");
-		goto done;
-	}
-	u_strToUTF8(u8, nn * 3 + 1, &n8, n16, nn, &ue);
-	if (U_FAILURE(ue)) {
-		err = ds_error_set(DS_ERROR, "ICU UTF-8: %s", u_errorName(ue));
-		goto done;
-	}
-	u8[n8] = '\0';
-	*out = u8;
-	u8 = NULL; /* transferred */
-done:
-	free(u16);
-	free(n16);
-	free(u8);
-	return err;
+	return ds_text_nfc(out, s, len); /* the one normalisation (core/text.c) */
 }
 
 /* The letters of the Vietnamese alphabet that English (and mostly French,

@@ -24,8 +24,8 @@ static int take(char *dst, size_t n, const char *what, const char *key, json_t *
 	if (!ds_text_valid(s, len))
 		return ds_error_set(DS_EINVALID, "%s: \"%s\" has control characters or bad UTF-8",
 				    what, key);
-	memcpy(dst, s, len + 1);
-	return 0;
+	/* NFC, as all text that enters (core/text.c) */
+	return ds_text_nfc_buf(dst, n, s);
 }
 
 int ds_sidecar_parse(struct ds_sidecar *out, const char *what, const unsigned char *buf,

@@ -37,6 +37,13 @@ int ds_catalog_open(ds_catalog **out, const char *path, int create);
 /* Like ds_catalog_open, migrating only up to schema `version` (for
  * migration tests and tools). */
 int ds_catalog_open_version(ds_catalog **out, const char *path, int create, int version);
+/* Opens an existing catalog for reading only, where it cannot be written (a
+ * read-only folder or medium, another user's home, a full disk): nothing is
+ * created or migrated; a catalog at an older schema is refused
+ * (DS_EUNSUPPORTED). Writing through it fails with DS_EPERM. */
+int ds_catalog_open_readonly(ds_catalog **out, const char *path);
+/* Whether `c` was opened with ds_catalog_open_readonly. */
+int ds_catalog_readonly(const ds_catalog *c);
 void ds_catalog_free(ds_catalog *c);
 int ds_catalog_schema_version(ds_catalog *c, int *out);
 

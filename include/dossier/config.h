@@ -50,6 +50,8 @@ const char *ds_config_agency_id(const ds_config *cfg);
 
 /* The site's UTC offset ([site] utc_offset, "+07:00") in seconds. */
 int ds_config_utc_offset(const ds_config *cfg);
+/* Sets it: the CLI gives the offset of a [site] timezone (tz database). */
+void ds_config_set_utc_offset(ds_config *cfg, int seconds);
 
 /* Holidays ([site] holidays = 2025-01-01, 2025-04-30 …) as days since the
  * epoch (local dates), sorted. Borrowed. */

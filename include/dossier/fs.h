@@ -39,6 +39,12 @@ int ds_fsync_file(const char *path);
 /* Copies src to dst atomically (as ds_file_write_atomic). */
 int ds_file_copy_atomic(const char *src, const char *dst, unsigned mode);
 
+/* As ds_file_write_atomic / ds_file_copy_atomic, but never replacing a file:
+ * DS_EEXISTS (naming path) when one is there when the new file is put in
+ * place; the new file is whole or absent. */
+int ds_file_write_new(const char *path, const void *data, size_t len, unsigned mode);
+int ds_file_copy_new(const char *src, const char *dst, unsigned mode);
+
 /* SHA-256 of a buffer as 64 lowercase hex digits + NUL. */
 void ds_sha256_hex(const void *data, size_t len, char out[65]);
 
@@ -63,6 +69,17 @@ int ds_text_valid(const char *s, size_t len);
  * not fit. Returns out. The one escaping used wherever such a name is
  * shown. */
 char *ds_text_escape(char *out, size_t n, const char *in);
+
+/* Every text that enters dossier (names, reasons, queries, sidecars, OCR
+ * text) goes through ds_text_nfc: Unicode NFC, so that the same words typed
+ * precomposed or decomposed are the same bytes. *out is malloc'd and
+ * NUL-terminated; invalid UTF-8 becomes U+FFFD; DS_ETOOBIG past
+ * DS_TEXT_NFC_MAX bytes. */
+#define DS_TEXT_NFC_MAX ((size_t)16 << 20)
+int ds_text_nfc(char **out, const char *s, size_t len);
+/* The same into dst[n] (s NUL-terminated); DS_ETOOBIG when it does not fit.
+ * dst may be s. */
+int ds_text_nfc_buf(char *dst, size_t n, const char *s);
 
 /* Fault injection for tests (crash-consistency harness): when the
  * process was started with DS_FAULT=<name>:<n>, ds_fault("name") returns

@@ -25,6 +25,11 @@ int ds_home_init(const char *root);
 /* Opens an initialised home; DS_ENOTFOUND (naming the folder) when `init`
  * was not run. */
 int ds_home_open(ds_home **out, const char *root);
+/* For commands that only read: as ds_home_open, but where the catalog cannot
+ * be opened for writing (a read-only folder or medium, another user's home,
+ * a full disk) it is opened read-only (ds_catalog_open_readonly). A home
+ * that cannot be read at all is DS_EPERM "permission denied", naming it. */
+int ds_home_open_read(ds_home **out, const char *root);
 void ds_home_free(ds_home *h);
 
 /* HOME/<rel> into out. */

@@ -115,7 +115,12 @@ ok "--reseal writes version 2 and keeps version 1 intact"
 cmp "$T/$code.v2.asice" "$B2" || fail export
 "$D" export "$code" "$T/v1.asice" --version 1 >/dev/null
 cmp "$T/v1.asice" "$B" || fail "export v1"
-expect_fail 1 "$D" export "$code" "$T/v1.asice" --version 1
+# an existing file is refused (73, issue 14), unless --force
+expect_fail 73 "$D" export "$code" "$T/v1.asice"
+grep -q "$T/v1.asice already exists" "$T/err" || fail "export message: $(cat "$T/err")"
+cmp "$T/v1.asice" "$B" || fail "export replaced a file without --force"
+"$D" export "$code" "$T/v1.asice" --force >/dev/null
+cmp "$T/v1.asice" "$B2" || fail "export --force"
 "$D" return "$code" --actor clerk2 >/dev/null
 "$D" show "$code" --json > "$T/s.json"
 [ "$(json_get "$T/s.json" 'd["state"]')" = returned ] || fail "returned"
@@ -125,7 +130,7 @@ ok "export (latest and --version), return"
 # reuse: the applicant's sealed results, attached by reference to a new dossier
 "$D" reuse --applicant-id 001090000001 --json > "$T/r.json"
 [ "$(json_get "$T/r.json" '[x["code"] for x in d]')" = "['$code']" ] || fail "reuse list"
-[ "$(json_get "$T/r.json" 'd[0]["results"][0]["title"]')" = "$nfd" ] || fail "reuse results"
+[ "$(json_get "$T/r.json" 'd[0]["results"][0]["title"]')" = "Giấy chứng nhận quyền sử dụng đất" ] || fail "reuse results (the title typed in NFD is kept in NFC, issue 14)"
 [ "$(json_get "$T/r.json" 'd[0]["version"]')" = 2 ] || fail "reuse version"
 "$D" reuse --applicant-id 999 --json > "$T/r0.json"
 [ "$(json_get "$T/r0.json" 'len(d)')" = 0 ] || fail "other applicant"
