@@ -134,6 +134,9 @@ int ds_cli_output_copy(struct ds_cli *cli, const char *src, const char *path, in
 struct ds_config;
 int ds_cli_zone_set(struct ds_config *cfg);
 void ds_cli_zone_default(const char *home_dir);
+/* Gives another config of the same home (dossierd's helpers, a reload) the
+ * zone's offset of now, without changing the zone (threads may read it). */
+void ds_cli_zone_apply(struct ds_config *cfg);
 int ds_cli_zone_offset(int64_t t);
 /* "2026-12-06T10:19:11+07:00" into buf. */
 const char *ds_cli_time_at(int64_t t, char *buf, size_t n);

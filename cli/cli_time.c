@@ -76,6 +76,16 @@ int ds_cli_zone_set(ds_config *cfg)
 	return 0;
 }
 
+void ds_cli_zone_apply(ds_config *cfg)
+{
+	if (!zone.named)
+		return;
+	time_t now = (time_t)ds_now();
+	struct tm tm;
+	if (localtime_r(&now, &tm))
+		ds_config_set_utc_offset(cfg, (int)tm.tm_gmtoff);
+}
+
 void ds_cli_zone_default(const char *home_dir)
 {
 	char path[DS_PATH_MAX];

@@ -521,6 +521,7 @@ static void reload(struct daemon *d)
 		ds_config_free(cfg);
 		return;
 	}
+	ds_cli_zone_apply(cfg); /* [site] timezone: taken at start */
 	old = d->h->config;
 	d->h->config = cfg;
 	if (load_settings(d->h, &s, d->force_poll, d->jobs_opt) < 0) {
@@ -673,8 +674,10 @@ static int helpers_start(struct daemon *d)
 		struct ingester *g = &d->helpers[i];
 		g->d = d;
 		g->index = (int)i + 2;
-		if ((err = ds_home_open(&g->h, d->h->root)) < 0 ||
-		    (err = ds_inbox_new(&g->ib, g->h->catalog, g->h->store, &o)) < 0)
+		if ((err = ds_home_open(&g->h, d->h->root)) < 0)
+			goto fail;
+		ds_cli_zone_apply(g->h->config);
+		if ((err = ds_inbox_new(&g->ib, g->h->catalog, g->h->store, &o)) < 0)
 			goto fail;
 		/* signals go to the main thread: the helpers start with them blocked */
 		sigset_t all, old;
