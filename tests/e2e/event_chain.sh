@@ -193,7 +193,7 @@ sqlite3 "$DB" "DROP TRIGGER seallog_leaves_no_delete; DROP TRIGGER seallog_check
 	DELETE FROM seallog_leaves WHERE idx = 1; DELETE FROM seallog_checkpoints WHERE size >= 2;
 	DELETE FROM bundles WHERE path LIKE '%$c2%';"
 rm -f "$bundle"
-"$D" log checkpoint --passphrase-file "$T/pp" -o "$T/new.cp" >/dev/null
+"$D" log checkpoint --passphrase-file "$T/pp" -o "$T/new.cp" --force >/dev/null   # replaces the earlier one (issue 14: -o refuses without --force)
 rolled_back "$T/new.cp"
 grep -q "rolled back" "$T/err" || fail "reason: $(cat "$T/err")"
 ok "a truncated seal log: caught against the saved checkpoint (rolled back, exit 1)"
