@@ -236,6 +236,22 @@ static int verify_one(struct ds_pdf *p, const struct ds_pdf_sigref *ref,
 	add_check(r, "byte_range", "PASSED", "[0 %zu %zu %zu]: all but /Contents of revision end %zu",
 		  a, c, d, c + d);
 	add_check(r, "subfilter", "PASSED", "/%s", ref->subfilter);
+	/* the fields dossier writes name their role: the seal's certificate must
+	 * be of the department seal profile, the approver's personal (pki.h) */
+	int is_seal = strcmp(ref->field, "Seal") == 0, is_appr = strcmp(ref->field, "Approver") == 0;
+	if ((is_seal || is_appr) && r->indication == DS_TOTAL_PASSED && r->anchor_sha256[0]) {
+		const char *what = is_seal ? "seal_profile" : "approver_profile";
+		if (is_seal ? r->fits_seal : r->fits_approver) {
+			add_check(r, what, "PASSED", "%s certificate", is_seal ? "department seal"
+										: "personal (approver)");
+		} else {
+			add_check(r, what, "FAILED", "field %s signed with a certificate that is not a %s certificate: missing %s",
+				  ref->field, is_seal ? "department seal" : "personal (approver)",
+				  is_seal ? r->seal_missing : r->approver_missing);
+			r->indication = DS_INDETERMINATE;
+			setstr(r->sub_indication, sizeof r->sub_indication, "SIG_CONSTRAINTS_FAILURE");
+		}
+	}
 done:
 	free(data);
 	return err;

@@ -183,6 +183,12 @@ pdfsig "$T/copied.pdf" > "$T/ps.txt" 2>&1 || true
 [ "$(grep -c "Signature is Valid" "$T/ps.txt")" = 1 ] || { cat "$T/ps.txt"; fail "pdfsig accepted a copied seal"; }
 ok "a seal signature copied from another PDF: dossier verify and pdfsig fail"
 
+# roles: a "Seal" signature made with the approver's personal certificate
+approver "$T/classic-1.pdf" "$T/wrongrole.pdf" Seal
+expect_fail 2 "$D" verify "$T/wrongrole.pdf"
+grep -q "seal_profile.*FAILED" "$T/out" || fail "wrong role: $(cat "$T/out")"
+ok "the seal field signed with a personal certificate is INDETERMINATE (seal profile)"
+
 # B-T: the signature time-stamp from the TSA
 "$TSA" "$PKI/tsa.key" "$PKI/tsa.pem" "$PKI/tsa.pass" "$T/port" &
 tsa_pid=$!
