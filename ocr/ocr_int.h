@@ -20,11 +20,12 @@ TessBaseAPI *ds_ocr__engine_last(ds_ocr_engine *e);
 
 struct Pix;
 struct ds_ocr__prepared {
-	struct Pix *pix;   /* upright, deskewed page for Tesseract (caller destroys) */
+	struct Pix *pix;   /* upright page for Tesseract in its own depth, deskewed
+			    * from 1.35 degrees (caller destroys) */
 	int blank;         /* 1: no ink; pix is NULL */
 	int rotation;      /* clockwise turn applied: 0, 90, 180, 270 */
 	double skew;       /* degrees corrected */
-	int binarized;
+	int binarized;     /* 0: the OCR no longer binarises */
 	int osd_used;      /* Leptonica was undecided and OSD was asked */
 	double scale;      /* 1, or the factor the page was downsampled by (a page
 	                    * over DS_OCR_PIXELS_MAX): its resolution is scaled too */

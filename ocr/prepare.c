@@ -1,7 +1,8 @@
 /* Getting a decoded page ready for Tesseract: the scanner's cleanup
- * (Sauvola binarisation, deskew, Leptonica's fast orientation test, blank
- * detection), then Tesseract OSD only when Leptonica is undecided. The
- * original Pix is never modified. */
+ * (deskew, Leptonica's fast orientation test, blank detection; measured on
+ * a Sauvola binarisation, but the page handed on keeps its own depth),
+ * then Tesseract OSD only when Leptonica is undecided. The original Pix is
+ * never modified. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +13,12 @@
 #include "dossier/scanner.h"
 #include "ocr/ocr_int.h"
 
-/* Skews below this many degrees are left to Tesseract. */
-#define SKEW_MIN_DEG 1.0
+/* Skews below this many degrees are left to Tesseract, which reads such a
+ * page as well as the straightened one or better (see below). */
+#define SKEW_MIN_DEG 1.35
 
 /* A page over DS_OCR_PIXELS_MAX, scaled down to it (1-bit pages through
- * grey, so that the strokes survive; the cleanup binarises them again).
+ * grey, so that the strokes survive; Tesseract reads the grey page).
  * *out is NULL when the page is small enough. */
 static int downsample(PIX *in, PIX **out, double *scale)
 {
@@ -60,9 +62,20 @@ int ds_ocr__prepare(ds_ocr_engine *e, struct Pix *in, struct ds_ocr__prepared *o
 	if (small)
 		in = small;
 	ds_clean_opts_default(&o);
-	/* Tesseract copes with a skew under a degree itself, and the
-	 * rotation's resampling costs more than it gains (eurotext.tif, 0.8°:
-	 * CER 0.017 → 0.029). */
+	/* Tesseract binarises for its layout analysis (Otsu) and its LSTM
+	 * reads the grey lines: our Sauvola page cost it up to 3 characters a
+	 * page against the tesseract CLI on generated grey pages. So Tesseract
+	 * gets the page in its own depth (a deskewed 1 bpp page comes grey:
+	 * interpolated, see scanner/clean.c). */
+	o.binarize = 0;
+	/* Tesseract copes with a small skew itself, and straightening costs
+	 * more than it gains: on generated A4 pages (ds-mkscan, 1 bpp and grey,
+	 * three fonts) the CLI reads a page skewed up to 1.3° as well as the
+	 * straightened page or better (straight lines lose the marks above
+	 * bold capitals: TRẢ KẾT QUẢ → TRA KET QUA, on an unskewed page too),
+	 * and from 1.4° on it drops whole lines on some pages (CER 0.16 at
+	 * 1.4°, 0.32 at 2°, 0.80 at 3°; deskewed: 0.012-0.013). Corpus:
+	 * eurotext.tif, 0.8°: CER 0.017 as it is, 0.029 resampled. */
 	o.deskew_min = SKEW_MIN_DEG;
 	if ((err = ds_page_clean(in, &o, &clean, &r)) < 0)
 		goto done;
@@ -98,8 +111,8 @@ int ds_ocr__prepare(ds_ocr_engine *e, struct Pix *in, struct ds_ocr__prepared *o
 	}
 	/* Tesseract's PDF renderer re-encodes a page that says it came from a
 	 * PNG through PNG (Flate); told nothing, it picks by depth: CCITT G4
-	 * for a 1-bit page, a fraction of the time and of the bytes, and as
-	 * lossless. */
+	 * for a 1-bit page (a fraction of the time and of the bytes, and as
+	 * lossless), JPEG otherwise. */
 	pixSetInputFormat(clean, IFF_UNKNOWN);
 	out->pix = clean;
 	clean = NULL; /* transferred */

@@ -162,12 +162,26 @@ static void skew_of(PIX *bin, double *deg, double *conf)
 	}
 }
 
-/* Replaces *p by its rotation about the centre by `deg` (white comes in). */
-static int rotate_small(PIX **p, double deg)
+/* Replaces *p by its rotation about the centre by `deg` (white comes in).
+ * `measure` is only for measuring (the 1 bpp copy the orientation and
+ * blank tests read): sampled, cheap. Otherwise the page is interpolated
+ * (area mapping), and a 1 bpp page is first spread to 8 bpp for that:
+ * sampling a 1 bpp page moves every edge pixel by up to half a pixel,
+ * which breaks thin strokes and the small marks above capitals (NHẬN read
+ * as NHẠN); the grey result keeps the shape of the glyphs. */
+static int rotate_small(PIX **p, double deg, int measure)
 {
-	int d = pixGetDepth(*p);
-	PIX *r = pixRotate(*p, (l_float32)(deg * M_PI / 180.0),
-	                   d == 1 ? L_ROTATE_SAMPLING : L_ROTATE_AREA_MAP, L_BRING_IN_WHITE, 0, 0);
+	PIX *src = *p, *grey = NULL, *r;
+	int d = pixGetDepth(src);
+	if (d == 1 && !measure) {
+		if ((grey = pixConvertTo8(src, 0)) == NULL)
+			return DS_ENOMEM;
+		src = grey;
+		d = 8;
+	}
+	r = pixRotate(src, (l_float32)(deg * M_PI / 180.0),
+		      d == 1 ? L_ROTATE_SAMPLING : L_ROTATE_AREA_MAP, L_BRING_IN_WHITE, 0, 0);
+	pixDestroy(&grey);
 	if (r == NULL)
 		return DS_ENOMEM;
 	pixCopyResolution(r, *p);
@@ -177,18 +191,14 @@ static int rotate_small(PIX **p, double deg)
 }
 
 /* Measures the skew on *bin and, when trusted and large enough, rotates
- * *bin and *keep (the same Pix when `same`). */
-static int deskew(PIX **bin, PIX **keep, int same, double min_deg, struct ds_clean_result *res)
+ * *bin (sampled) and *page (interpolated). */
+static int deskew(PIX **bin, PIX **page, double min_deg, struct ds_clean_result *res)
 {
 	skew_of(*bin, &res->skew_deg, &res->skew_conf);
 	if (res->skew_conf < SKEW_CONF_MIN || fabs(res->skew_deg) < min_deg)
 		return 0;
-	if (rotate_small(bin, res->skew_deg) < 0 || (!same && rotate_small(keep, res->skew_deg) < 0))
+	if (rotate_small(bin, res->skew_deg, 1) < 0 || rotate_small(page, res->skew_deg, 0) < 0)
 		return ds_error_set(DS_ENOMEM, "page image: out of memory");
-	if (same) {
-		pixDestroy(keep);
-		*keep = pixClone(*bin);
-	}
 	res->deskewed = 1;
 	return 0;
 }
@@ -209,7 +219,7 @@ int ds_page_clean(struct Pix *in, const struct ds_clean_opts *o, struct Pix **ou
 {
 	struct ds_clean_opts def;
 	struct ds_clean_result res = {0};
-	PIX *grey = NULL, *bin = NULL, *keep = NULL;
+	PIX *grey = NULL, *bin = NULL, *page = NULL, *keep = NULL;
 	int err = 0;
 
 	*out = NULL;
@@ -242,21 +252,18 @@ int ds_page_clean(struct Pix *in, const struct ds_clean_opts *o, struct Pix **ou
 		goto done;
 	}
 	pixCopyResolution(bin, in);
-	/* keep: what becomes the output; `same` when it is bin itself */
-	int same = d == 1 || o->binarize;
+	/* page: the input in its own depth, deskewed and turned like bin;
+	 * binarised (or not) at the end */
 	double min_deg = o->deskew_min > SKEW_DEG_MIN ? o->deskew_min : SKEW_DEG_MIN;
-	if (same) {
-		keep = pixClone(bin);
-		res.binarized = d != 1;
-	} else {
-		keep = pixCopy(NULL, in);
-	}
-	if (keep == NULL) {
+	page = pixGetColormap(in) != NULL ? pixRemoveColormap(in, REMOVE_CMAP_BASED_ON_SRC)
+					  : pixCopy(NULL, in);
+	if (page == NULL) {
 		err = ds_error_set(DS_ENOMEM, "page image: out of memory");
 		goto done;
 	}
+	pixCopyResolution(page, in);
 
-	if (o->deskew && (err = deskew(&bin, &keep, same, min_deg, &res)) < 0)
+	if (o->deskew && (err = deskew(&bin, &page, min_deg, &res)) < 0)
 		goto done;
 	if (o->orient) {
 		if (orient_of(bin, &res.orientation_decided, &res.rotation) < 0) {
@@ -264,21 +271,41 @@ int ds_page_clean(struct Pix *in, const struct ds_clean_opts *o, struct Pix **ou
 			goto done;
 		}
 		if (o->rotate && res.orientation_decided && res.rotation != 0) {
-			if ((err = turn(&bin, res.rotation)) < 0 ||
-			    (!same && (err = turn(&keep, res.rotation)) < 0))
+			if ((err = turn(&bin, res.rotation)) < 0 || (err = turn(&page, res.rotation)) < 0)
 				goto done;
-			if (same) {
-				pixDestroy(&keep);
-				keep = pixClone(bin);
-			}
 			res.rotated = 1;
 			/* A page on its side has no horizontal text lines to
 			 * measure skew on: measure again, upright. */
 			if (o->deskew && !res.deskewed && (res.rotation == 90 || res.rotation == 270) &&
-			    (err = deskew(&bin, &keep, same, min_deg, &res)) < 0)
+			    (err = deskew(&bin, &page, min_deg, &res)) < 0)
 				goto done;
 		}
 	}
+	/* The output. Binarised, a grey or colour page is bin itself unless it
+	 * was deskewed: then its interpolated rotation is binarised again (bin
+	 * was rotated by sampling, for measuring only). A deskewed 1 bpp page
+	 * (grey after the rotation) goes back to 1 bpp at the middle grey. */
+	if (!o->binarize || pixGetDepth(page) == 1) {
+		keep = pixClone(page);
+	} else if (d == 1 && pixGetDepth(page) == 8) {
+		keep = pixThresholdToBinary(page, 128);
+	} else if (!res.deskewed) {
+		keep = pixClone(bin);
+		res.binarized = 1;
+	} else {
+		PIX *g = to_grey(page);
+		if (g != NULL) {
+			pixCopyResolution(g, page);
+			keep = sauvola(g);
+		}
+		pixDestroy(&g);
+		res.binarized = 1;
+	}
+	if (keep == NULL) {
+		err = ds_error_set(DS_ENOMEM, "page image: out of memory");
+		goto done;
+	}
+	pixCopyResolution(keep, page);
 	if (o->blank) {
 		if (ink_fraction(bin, o->margin, &res.ink) < 0) {
 			err = ds_error_set(DS_ENOMEM, "page image: out of memory");
@@ -309,6 +336,7 @@ int ds_page_clean(struct Pix *in, const struct ds_clean_opts *o, struct Pix **ou
 done:
 	pixDestroy(&grey);
 	pixDestroy(&bin);
+	pixDestroy(&page);
 	pixDestroy(&keep);
 	return err;
 }

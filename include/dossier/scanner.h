@@ -123,7 +123,7 @@ int ds_page_decode(const unsigned char *buf, size_t len, struct Pix **out);
 
 struct ds_clean_opts {
 	int binarize;        /* Sauvola-binarise grey and colour pages (1) */
-	int deskew;          /* find the skew and rotate it away (1) */
+	int deskew;          /* find the skew and rotate it away, interpolated (1) */
 	double deskew_min;   /* degrees: a smaller skew is measured but not
 	                      * rotated away (0.1; values below 0.1 count as 0.1) */
 	int orient;          /* decide the orientation (1) */
@@ -153,8 +153,9 @@ struct ds_clean_result {
 };
 
 /* Cleans a decoded page (1, 8 or 32 bpp). *out is a new Pix (1 bpp when
- * binarised or when the input was 1 bpp; else the input's depth) with the
- * input's resolution; caller pixDestroy()s it. `o` may be NULL (defaults);
+ * binarised or when the input was 1 bpp; else the input's depth; but a
+ * 1 bpp page deskewed without binarisation comes out 8 bpp, rotated with
+ * interpolation) with the input's resolution; caller pixDestroy()s it. `o` may be NULL (defaults);
  * `r` may be NULL. DS_EINVALID for a missing or unusable page, DS_ENOMEM. */
 int ds_page_clean(struct Pix *in, const struct ds_clean_opts *o, struct Pix **out,
                   struct ds_clean_result *r);

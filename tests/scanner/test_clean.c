@@ -315,7 +315,28 @@ static void test_skew_min(void **state)
 	assert_int_equal(ds_page_clean(s, &opts, &o, &r), 0);
 	assert_true(r.deskewed);
 	assert_true(fabs(r.skew_deg + 0.6) < 0.25);
+	assert_int_equal(pixGetDepth(o), 1); /* binarised: back to 1 bpp */
 	pixDestroy(&o);
+	/* Not binarised, a deskewed 1 bpp page comes out grey: rotated with
+	 * interpolation, not by moving whole pixels (issue 14). Its edges
+	 * hold grey levels a sampled rotation cannot make. */
+	opts.binarize = 0;
+	assert_int_equal(ds_page_clean(s, &opts, &o, &r), 0);
+	assert_true(r.deskewed);
+	assert_false(r.binarized);
+	assert_int_equal(pixGetDepth(o), 8);
+	assert_int_equal(pixGetXRes(o), pixGetXRes(s));
+	NUMA *hist = pixGetGrayHistogram(o, 1);
+	l_float32 mid = 0;
+	for (int v = 32; v < 224; v++) {
+		l_float32 c = 0;
+		numaGetFValue(hist, v, &c);
+		mid += c;
+	}
+	numaDestroy(&hist);
+	assert_true(mid > 1000);
+	pixDestroy(&o);
+	opts.binarize = 1;
 	opts.deskew_min = 1.0;
 	assert_int_equal(ds_page_clean(s, &opts, &o, &r), 0);
 	assert_false(r.deskewed);

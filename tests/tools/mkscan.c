@@ -5,7 +5,13 @@
  *   ds-mkscan -o page.tif [--bits 1|8|24] [--dpi N] [--pages N]
  *             [--width PX --height PX] [--rotate 0|90|180|270]
  *             [--compression g4|lzw|zip|jpeg|packbits] [--font "DejaVu Serif 11"]
+ *             [--skew DEG] [--markup]
  *
+ * --skew turns the text on the paper by DEG degrees (positive: clockwise,
+ * -10..10) as a sheet fed askew would be: the page is drawn turned,
+ * anti-aliased, and only then reduced to 1 or 8 bits, like a scanner's
+ * own thresholding of what its sensor saw. --markup reads the text as Pango
+ * markup (<b>, <big>, <span size="...">) for headings set like a form's.
  * Output format by extension: .tif (multi-page with --pages), .png, .jpg.
  */
 #include <errno.h>
@@ -18,13 +24,19 @@
 #include <leptonica/allheaders.h>
 #include <pango/pangocairo.h>
 
-static PIX *render(const char *text, int w, int h, int dpi, const char *font, int page)
+static PIX *render(const char *text, int w, int h, int dpi, const char *font, int page,
+		   double skew, int markup)
 {
 	cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
 	cairo_t *cr = cairo_create(s);
 	cairo_set_source_rgb(cr, 1, 1, 1);
 	cairo_paint(cr);
 	cairo_set_source_rgb(cr, 0, 0, 0);
+	if (skew != 0) {
+		cairo_translate(cr, w / 2.0, h / 2.0);
+		cairo_rotate(cr, skew * G_PI / 180.0);
+		cairo_translate(cr, -w / 2.0, -h / 2.0);
+	}
 	PangoLayout *layout = pango_cairo_create_layout(cr);
 	pango_cairo_context_set_resolution(pango_layout_get_context(layout), dpi);
 	PangoFontDescription *fd = pango_font_description_from_string(font);
@@ -39,7 +51,10 @@ static PIX *render(const char *text, int w, int h, int dpi, const char *font, in
 		if (!buf || snprintf(buf, n, "%s\n\n— %d —", text, page + 1) < 0)
 			abort();
 	}
-	pango_layout_set_text(layout, buf ? buf : text, -1);
+	if (markup)
+		pango_layout_set_markup(layout, buf ? buf : text, -1);
+	else
+		pango_layout_set_text(layout, buf ? buf : text, -1);
 	cairo_move_to(cr, margin, margin);
 	pango_cairo_show_layout(cr, layout);
 	cairo_surface_flush(s);
@@ -89,9 +104,11 @@ int main(int argc, char **argv)
 		{"pages", required_argument, NULL, 'p'},  {"width", required_argument, NULL, 'W'},
 		{"height", required_argument, NULL, 'H'}, {"rotate", required_argument, NULL, 'r'},
 		{"compression", required_argument, NULL, 'c'},
-		{"font", required_argument, NULL, 'f'},   {0}};
+		{"font", required_argument, NULL, 'f'},   {"skew", required_argument, NULL, 's'},
+		{"markup", no_argument, NULL, 'm'},       {0}};
 	const char *out = NULL, *text = NULL, *comp = "g4", *font = "DejaVu Serif 11";
-	int bits = 1, dpi = 300, pages = 1, w = 0, h = 0, rot = 0, c;
+	int bits = 1, dpi = 300, pages = 1, w = 0, h = 0, rot = 0, markup = 0, c;
+	double skew = 0;
 	while ((c = getopt_long(argc, argv, "o:t:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
@@ -104,12 +121,14 @@ int main(int argc, char **argv)
 		case 'r': rot = (int)strtol(optarg, NULL, 10); break;
 		case 'c': comp = optarg; break;
 		case 'f': font = optarg; break;
+		case 's': skew = strtod(optarg, NULL); break;
+		case 'm': markup = 1; break;
 		default: return 64;
 		}
 	}
 	if (!out || (bits != 1 && bits != 8 && bits != 24) || dpi < 50 || dpi > 1200 || pages < 1 ||
-	    pages > 5000) {
-		fprintf(stderr, "usage: ds-mkscan -o FILE [--text T] [--bits 1|8|24] [--dpi N] ...\n");
+	    pages > 5000 || !(skew >= -10 && skew <= 10)) {
+		fprintf(stderr, "usage: ds-mkscan -o FILE [--text T] [--bits 1|8|24] [--dpi N] [--skew DEG] ...\n");
 		return 64;
 	}
 	char *owned = NULL;
@@ -141,7 +160,7 @@ int main(int argc, char **argv)
 	remove(out);
 	setMsgSeverity(L_SEVERITY_ERROR);
 	for (int p = 0; p < pages; p++) {
-		PIX *pix = render(text, w, h, dpi, font, pages > 1 ? p : 0), *conv = NULL;
+		PIX *pix = render(text, w, h, dpi, font, pages > 1 ? p : 0, skew, markup), *conv = NULL;
 		if (bits == 1)
 			conv = pixConvertTo1(pix, 128);
 		else if (bits == 8)
