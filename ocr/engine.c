@@ -19,8 +19,15 @@
 
 /* `auto`: vie alone is accepted when at least this share of its letters
  * are Vietnamese-only (ordinary Vietnamese prose: 30–45 %; English or
- * French read by the vie model: a few %). */
+ * French read by the vie model: a few %)... */
 #define AUTO_VIET_PERMILLE 10
+/* ...and at least this share of its words are Vietnamese syllables
+ * (Vietnamese pages, corpus and generated: 99–100 %; English pages read by
+ * the vie model: 20–26 %, eurotext 14 %). Letters alone are not enough: a
+ * poor English scan read by vie grows marks (linn.txt's brochure at
+ * 150 dpi 1-bit: 1.6 % marked letters, "musìcan"), syllables do not follow
+ * (24 %). */
+#define AUTO_SYLLABLE_PERCENT 60
 /* OSD below this confidence counts as undecided. */
 #define OSD_MIN_CONFIDENCE 2.0
 
@@ -318,9 +325,11 @@ int ds_ocr_engine_recognize(ds_ocr_engine *e, struct Pix *pix, int dpi, int page
 	if ((err = recognize_one(e, 0, pix, dpi, out)) < 0)
 		goto done;
 	if (e->auto_mode) {
-		size_t letters = 0, viet = 0;
+		size_t letters = 0, viet = 0, words = 0, syllables = 0;
 		ds_ocr_viet_letters(out->text, &letters, &viet);
-		if (viet == 0 || viet * 1000 < letters * AUTO_VIET_PERMILLE) {
+		ds_ocr_viet_syllables(out->text, &words, &syllables);
+		if (viet == 0 || viet * 1000 < letters * AUTO_VIET_PERMILLE ||
+		    syllables * 100 < words * AUTO_SYLLABLE_PERCENT) {
 			/* Not plainly Vietnamese: try eng and keep the more
 			 * confident reading. */
 			TessBaseAPI *vie_api = e->last;

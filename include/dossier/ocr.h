@@ -49,6 +49,13 @@ int ds_ocr_nfc(char **out, const char *s, size_t len);
  * with a tone mark or a breve, circumflex or horn, or đ. */
 void ds_ocr_viet_letters(const char *s, size_t *letters, size_t *viet);
 
+/* Words of two letters or more in `s` (UTF-8, NFC) and how many of them are
+ * well-formed Vietnamese syllables: an initial consonant from the
+ * Vietnamese list, one to three vowels (gi-/qu- take one more), a final
+ * from {c ch m n ng nh p t}, at most one tone mark, only the vowel marks
+ * of the Vietnamese alphabet. */
+void ds_ocr_viet_syllables(const char *s, size_t *words, size_t *valid);
+
 /* ---- engine: one per thread ---- */
 typedef struct ds_ocr_engine ds_ocr_engine;
 

@@ -59,6 +59,32 @@ static void viet_letters(void **state)
 	assert_int_equal(v, 0);
 }
 
+/* Words that are Vietnamese syllables: every word of Vietnamese text, the
+ * English misreadings of issue 14 none, plain English words rarely. */
+static void viet_syllables(void **state)
+{
+	(void)state;
+	size_t w = 0, v = 0;
+	ds_ocr_viet_syllables("Giấy tiếp nhận hồ sơ và hẹn trả kết quả: người, giường, "
+			      "khuyên, nghiêng, Nguyễn, quyền, ĐĂNG KÝ, gì, oai", &w, &v);
+	assert_int_equal(w, 20);
+	assert_int_equal(v, 20);
+	ds_ocr_viet_syllables("perforrnance musìcan sừnple Íearn", &w, &v);
+	assert_int_equal(w, 4);
+	assert_int_equal(v, 0);
+	/* two tone marks, a mark Vietnamese lacks, a consonant after the
+	 * final, a tone on a consonant, too many vowels */
+	ds_ocr_viet_syllables("tiếngà naïve bàng ngt ḿa oeai", &w, &v);
+	assert_int_equal(w, 6);
+	assert_int_equal(v, 1); /* bàng */
+	ds_ocr_viet_syllables("The performance of a musician, 12 times", &w, &v);
+	assert_int_equal(w, 5); /* "a" and "12" are no words of two letters */
+	assert_int_equal(v, 1); /* the */
+	ds_ocr_viet_syllables("", &w, &v);
+	assert_int_equal(w, 0);
+	assert_int_equal(v, 0);
+}
+
 static void languages(void **state)
 {
 	(void)state;
@@ -82,6 +108,7 @@ int main(void)
 		cmocka_unit_test(nfc_invalid_utf8_replaced),
 		cmocka_unit_test(nfc_too_big),
 		cmocka_unit_test(viet_letters),
+		cmocka_unit_test(viet_syllables),
 		cmocka_unit_test(languages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
