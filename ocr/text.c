@@ -42,6 +42,27 @@ static int viet_letter(UChar32 c)
 	}
 }
 
+/* Of those, the ones outside Latin-1: đ ă ĩ ũ ơ ư and Latin Extended
+ * Additional (ạ … ỹ), which no other language written in Latin-1 uses. */
+static int viet_only_letter(UChar32 c)
+{
+	return viet_letter(c) && c > 0xFF;
+}
+
+size_t ds_ocr_viet_only_letters(const char *s)
+{
+	size_t n = 0, slen = strlen(s);
+	int32_t i = 0, len = slen > INT32_MAX ? INT32_MAX : (int32_t)slen;
+
+	while (i < len) {
+		UChar32 c;
+		U8_NEXT(s, i, len, c);
+		if (c >= 0 && viet_only_letter(c))
+			n++;
+	}
+	return n;
+}
+
 void ds_ocr_viet_letters(const char *s, size_t *letters, size_t *viet)
 {
 	size_t nl = 0, nv = 0;

@@ -49,6 +49,11 @@ int ds_ocr_nfc(char **out, const char *s, size_t len);
  * with a tone mark or a breve, circumflex or horn, or đ. */
 void ds_ocr_viet_letters(const char *s, size_t *letters, size_t *viet);
 
+/* Of the letters ds_ocr_viet_letters counts as Vietnamese-only, those
+ * outside Latin-1 (đ ă ĩ ũ ơ ư, ạ … ỹ): the others (à é ô …) are also
+ * French, Spanish, Portuguese, Italian letters. */
+size_t ds_ocr_viet_only_letters(const char *s);
+
 /* Words of two letters or more in `s` (UTF-8, NFC) and how many of them are
  * well-formed Vietnamese syllables: an initial consonant from the
  * Vietnamese list, one to three vowels (gi-/qu- take one more), a final

@@ -85,6 +85,15 @@ static void viet_syllables(void **state)
 	assert_int_equal(v, 0);
 }
 
+static void viet_only_letters(void **state)
+{
+	(void)state;
+	assert_int_equal(ds_ocr_viet_only_letters("Đăng ký biến động"), 5); /* Đ ă ế ộ đ */
+	assert_int_equal(ds_ocr_viet_only_letters("marrón rápido À cão"), 0);
+	assert_int_equal(ds_ocr_viet_only_letters("ũber"), 1);
+	assert_int_equal(ds_ocr_viet_only_letters(""), 0);
+}
+
 static void languages(void **state)
 {
 	(void)state;
@@ -109,6 +118,7 @@ int main(void)
 		cmocka_unit_test(nfc_too_big),
 		cmocka_unit_test(viet_letters),
 		cmocka_unit_test(viet_syllables),
+		cmocka_unit_test(viet_only_letters),
 		cmocka_unit_test(languages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
