@@ -120,6 +120,40 @@ static json_t *str_or_null(const char *s)
 	return s && *s ? json_string(s) : json_null();
 }
 
+/* What a dossier must be to be sealed: digitized (or sealed, to reseal),
+ * of the seal's department, with pages. Checked before the seal policy
+ * grants anything, and again under the seal lock. */
+static int seal_precheck(ds_catalog *c, const struct ds_archive_seal_opts *o, struct ds_dossier *d)
+{
+	int err;
+	if ((err = ds_catalog_dossier_get(c, o->code, d)) < 0)
+		return err;
+	if (strcmp(d->state, DS_STATE_SEALED) == 0 || strcmp(d->state, DS_STATE_RETURNED) == 0) {
+		if (!o->reseal || strcmp(d->state, DS_STATE_SEALED) != 0)
+			return ds_error_set(DS_ESTATE, "dossier %s is already %s%s", o->code, d->state,
+					    strcmp(d->state, DS_STATE_SEALED) == 0
+						    ? " (--reseal seals it again, keeping the earlier bundle)"
+						    : "");
+	} else if (strcmp(d->state, DS_STATE_DIGITIZED) != 0) {
+		return ds_error_set(DS_ESTATE, "dossier %s is %s: only a digitized dossier can be sealed",
+				    o->code, d->state);
+	}
+	if (o->seal_department && strcmp(o->seal_department, d->department) != 0)
+		return ds_error_set(DS_EPERM, "seal %s belongs to %s, dossier %s to %s", o->seal_id,
+				    o->seal_department, o->code, d->department);
+	if (d->npages == 0)
+		return ds_error_set(DS_ESTATE, "dossier %s has no pages", o->code);
+	return 0;
+}
+
+int ds_archive_seal_check(struct ds_home *h, const struct ds_archive_seal_opts *o)
+{
+	struct ds_dossier d;
+	if (!o->code || !o->seal_id)
+		return ds_error_set(DS_EINVALID, "seal: code and seal are required");
+	return seal_precheck(h->catalog, o, &d);
+}
+
 static int seal_locked(struct ds_home *h, const struct ds_archive_seal_opts *o,
 		       struct ds_archive_seal_result *out)
 {
@@ -144,21 +178,8 @@ static int seal_locked(struct ds_home *h, const struct ds_archive_seal_opts *o,
 	memset(out, 0, sizeof *out);
 	if (!o->code || !o->seal_id || !o->approver || !o->seal_sign || !o->approver_sign)
 		return ds_error_set(DS_EINVALID, "seal: code, seal, approver and signers are required");
-	if ((err = ds_catalog_dossier_get(c, o->code, &d)) < 0)
+	if ((err = seal_precheck(c, o, &d)) < 0)
 		return err;
-	if (strcmp(d.state, DS_STATE_SEALED) == 0 || strcmp(d.state, DS_STATE_RETURNED) == 0) {
-		if (!o->reseal || strcmp(d.state, DS_STATE_SEALED) != 0)
-			return ds_error_set(DS_ESTATE, "dossier %s is already %s%s", o->code, d.state,
-					    strcmp(d.state, DS_STATE_SEALED) == 0
-						    ? " (--reseal seals it again, keeping the earlier bundle)"
-						    : "");
-	} else if (strcmp(d.state, DS_STATE_DIGITIZED) != 0) {
-		return ds_error_set(DS_ESTATE, "dossier %s is %s: only a digitized dossier can be sealed",
-				    o->code, d.state);
-	}
-	if (o->seal_department && strcmp(o->seal_department, d.department) != 0)
-		return ds_error_set(DS_EPERM, "seal %s belongs to %s, dossier %s to %s", o->seal_id,
-				    o->seal_department, o->code, d.department);
 	if ((err = ds_catalog_department_get(c, d.department, &dept)) < 0)
 		goto done;
 	if ((err = ds_catalog_page_list(c, o->code, DS_PAGE_KIND_PAGE, &pages, &npages)) < 0 ||

@@ -28,6 +28,8 @@ struct ds_cli {
 	const char *home_dir; /* from --home or DOSSIER_HOME, else "." */
 	const char *verb;
 	int json;             /* set by commands that take --json */
+	const char *on_behalf_of; /* --actor NAME (the parser keeps it): recorded as
+				   * on_behalf_of, never as the actor */
 };
 
 struct ds_cmd {
@@ -61,11 +63,15 @@ int ds_cli_option_file(struct ds_cli *cli, const char *opt, const char *path, in
 /* Maps a library error code to an exit code. */
 int ds_cli_exit_code(int err);
 
-/* Opens the home (errors printed by the caller via ds_cli_fail). */
+/* Opens the home (errors printed by the caller via ds_cli_fail); every
+ * event written through it records the OS user running the command as the
+ * actor and --actor (cli->on_behalf_of) as on_behalf_of. */
 int ds_cli_open_home(struct ds_cli *cli, ds_home **out);
 
-/* The actor: --actor if given, else the login name, else the uid. */
-const char *ds_cli_actor(const char *opt_actor);
+/* The actor of every CLI event: the OS user running the command
+ * (getpwuid(geteuid())), else "uidN". `ignored` (an --actor value) is not
+ * the actor: it is recorded as on_behalf_of (ds_cli_open_home). */
+const char *ds_cli_actor(const char *ignored);
 
 /* OpenMP in Debian's Tesseract reads OMP_THREAD_LIMIT when the library
  * loads, before main(); setting it later has no effect. dossier and dossierd

@@ -4,7 +4,7 @@
 #include "dossier/check.h"
 struct ds_cli_check {
 	int json, verbose;
-	size_t count[3];
+	size_t count[DS_FINDING_KINDS];
 	json_t *findings;
 };
 /* Checks owned by other modules (archive bundles, seal log), reporting

@@ -100,24 +100,29 @@ int ds_cli_open_home(struct ds_cli *cli, ds_home **out)
 {
 	int err = reader(cli->verb) ? ds_home_open_read(out, cli->home_dir)
 				    : ds_home_open(out, cli->home_dir);
-	if (err == 0 && (err = ds_cli_zone_set((*out)->config)) < 0) {
+	if (err < 0)
+		return err;
+	if ((err = ds_cli_zone_set((*out)->config)) < 0 ||
+	    (err = ds_catalog_set_identity((*out)->catalog, ds_cli_actor(NULL),
+					   cli->on_behalf_of)) < 0) {
 		ds_home_free(*out);
 		*out = NULL;
 	}
 	return err;
 }
 
-const char *ds_cli_actor(const char *opt_actor)
+const char *ds_cli_actor(const char *ignored)
 {
-	static char buf[64];
-	if (opt_actor && *opt_actor)
-		return opt_actor;
-	const char *login = getlogin();
-	if (login && *login)
-		return login;
+	static char buf[DS_ACTOR_MAX];
+	(void)ignored;
+	if (buf[0])
+		return buf;
+	/* not getlogin(): that is the terminal's login, not who runs this */
 	struct passwd *pw = getpwuid(geteuid());
-	if (pw && pw->pw_name)
-		return pw->pw_name;
+	if (pw && pw->pw_name && strlen(pw->pw_name) < sizeof buf) {
+		memcpy(buf, pw->pw_name, strlen(pw->pw_name) + 1);
+		return buf;
+	}
 	if (ds_fmt(buf, sizeof buf, "uid%u", (unsigned)geteuid()) < 0)
 		return "unknown";
 	return buf;

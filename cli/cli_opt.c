@@ -293,6 +293,8 @@ int ds_cli_getopt(struct ds_cli *cli, int argc, char **argv, const char *shortop
 		} else if (o->has_arg == optional_argument && eq) {
 			optarg = (char *)eq + 1;
 		}
+		if (cli && optarg && strcmp(o->name, "actor") == 0)
+			cli->on_behalf_of = optarg; /* on whose behalf: never the actor */
 		if (o->flag) {
 			*o->flag = o->val;
 			return 0;

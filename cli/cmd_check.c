@@ -23,8 +23,11 @@ const struct ds_cmd ds_cmd_check = {
 static const char options[] =
 	"  --remove-leftovers  delete unreferenced blobs and temp files older than an hour\n"
 	"  -v, --verbose       also list the leftovers one by one\n"
-	"  --json              {\"ok\", \"loss\", \"corrupt\", \"leftovers\", \"findings\": […]}\n"
-	"Exit status 0 when nothing is lost or corrupt (leftovers are harmless), 1 otherwise.\n";
+	"  --json              {\"ok\", \"loss\", \"corrupt\", \"unfinished\", \"leftovers\",\n"
+	"                      \"findings\": […]}\n"
+	"Unfinished: a seal granted and never applied nor failed (interrupted).\n"
+	"Exit status 0 when nothing is lost, corrupt or unfinished (leftovers are\n"
+	"harmless), 1 otherwise.\n";
 
 static void on_finding(void *arg, enum ds_finding_kind kind, const char *what, const char *detail)
 {
@@ -70,18 +73,21 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		rc = ds_cli_fail(cli, err);
 		goto done;
 	}
-	size_t bad = chk.count[DS_FINDING_LOSS] + chk.count[DS_FINDING_CORRUPT];
+	size_t bad = chk.count[DS_FINDING_LOSS] + chk.count[DS_FINDING_CORRUPT] +
+		     chk.count[DS_FINDING_UNFINISHED];
 	if (chk.json) {
-		json_t *r = json_pack("{s:b, s:i, s:i, s:i, s:O}", "ok", bad == 0, "loss",
+		json_t *r = json_pack("{s:b, s:i, s:i, s:i, s:i, s:O}", "ok", bad == 0, "loss",
 				      (json_int_t)chk.count[DS_FINDING_LOSS], "corrupt",
-				      (json_int_t)chk.count[DS_FINDING_CORRUPT], "leftovers",
+				      (json_int_t)chk.count[DS_FINDING_CORRUPT], "unfinished",
+				      (json_int_t)chk.count[DS_FINDING_UNFINISHED], "leftovers",
 				      (json_int_t)chk.count[DS_FINDING_LEFTOVER], "findings",
 				      chk.findings);
 		ds_cli_print_json(r);
 		json_decref(r);
 	} else {
-		printf("check: %zu lost, %zu corrupt, %zu leftovers%s\n", chk.count[DS_FINDING_LOSS],
-		       chk.count[DS_FINDING_CORRUPT], chk.count[DS_FINDING_LEFTOVER],
+		printf("check: %zu lost, %zu corrupt, %zu unfinished, %zu leftovers%s\n",
+		       chk.count[DS_FINDING_LOSS], chk.count[DS_FINDING_CORRUPT],
+		       chk.count[DS_FINDING_UNFINISHED], chk.count[DS_FINDING_LEFTOVER],
 		       bad ? "" : ": nothing lost");
 	}
 	rc = bad ? DS_EXIT_FAIL : 0;

@@ -6,6 +6,7 @@
  * applied, each over its own ASiCManifest; the seal policy decides first. */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,11 +76,12 @@ static int exists(const char *p)
 }
 
 /* The seal's secret: the file recorded with the seal, else --seal-passphrase-fd,
- * else the terminal (no echo). */
+ * else the terminal (no echo); the key through ds_signer_load_seal (which
+ * refuses a disabled seal and loads a token's module only from the
+ * allow-list). */
 static int load_seal(ds_home *h, const struct ds_seal *seal, int seal_fd, ds_signer **out)
 {
 	char secret[DS_SECRET_MAX];
-	size_t slen = 0;
 	int err = 0;
 	if (seal->secret_path[0]) {
 		if ((err = ds_cli_read_secret(seal->secret_path, secret, sizeof secret)) < 0)
@@ -89,20 +91,22 @@ static int load_seal(ds_home *h, const struct ds_seal *seal, int seal_fd, ds_sig
 		if ((err = ds_cli_secret_get(&src, "seal passphrase or PIN", secret, sizeof secret)) < 0)
 			return err;
 	}
-	slen = strlen(secret);
-	if (strcmp(seal->store, "file") == 0)
-		err = ds_signer_load_file(out, seal->key_path, seal->cert_path, secret, slen);
-	else if (strcmp(seal->store, "pkcs12") == 0)
-		err = ds_signer_load_pkcs12(out, seal->key_path, secret, slen);
-	else if (strcmp(seal->store, "pkcs11") == 0)
-		err = ds_signer_load_pkcs11(out, seal->pkcs11_module, seal->pkcs11_uri,
-					    seal->cert_path, secret, slen);
-	else
-		err = ds_error_set(DS_EINVALID, "seal %s: unknown key store '%s'", seal->seal_id,
-				   seal->store);
+	err = ds_signer_load_seal(out, seal, ds_config_get(h->config, "pkcs11", "modules", ""),
+				  secret, strlen(secret));
 	OPENSSL_cleanse(secret, sizeof secret);
-	(void)h;
 	return err;
+}
+
+/* Why a secret file could not be read, without its name. */
+static const char *secret_why(int err)
+{
+	switch (err) {
+	case DS_ENOTFOUND: return "no such file";
+	case DS_EPERM: return "readable by group or others; chmod 600 it";
+	case DS_ETOOBIG: return "longer than a secret may be";
+	case DS_EINVALID: return "empty";
+	default: return "cannot be read";
+	}
 }
 
 static int run(struct ds_cli *cli, int argc, char **argv)
@@ -122,13 +126,13 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 					     {"help", no_argument, NULL, 'h'},
 					     {0}};
 	const char *seal_id = NULL, *user = NULL, *passfile = NULL, *akey = NULL, *acert = NULL;
-	const char *module = NULL, *tsa = NULL, *level = NULL, *actor = NULL;
+	const char *module = NULL, *tsa = NULL, *level = NULL;
 	int c, json = 0, reseal = 0, err = 0, rc = 0, seal_fd = -1, granted = 0;
 	ds_home *h = NULL;
 	ds_signer *seal_signer = NULL, *appr_signer = NULL;
 	struct ds_seal seal;
 	char keybuf[DS_PATH_MAX], certbuf[DS_PATH_MAX], root[DS_PATH_MAX], crl[DS_PATH_MAX];
-	char reason[512] = "", pass[1024];
+	char reason[512] = "", pass[DS_SECRET_MAX], modbuf[DS_PATH_MAX];
 
 	while ((c = ds_cli_getopt(cli, argc, argv, "h", opts)) != -1) {
 		switch (c) {
@@ -145,7 +149,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 			if (ds_cli_opt_intv(cli, "--seal-passphrase-fd", optarg, 0, INT_MAX, &seal_fd) != 0)
 				return DS_EXIT_USAGE;
 			break;
-		case 'A': actor = optarg; break;
+		case 'A': break; /* cli->on_behalf_of (the parser keeps it) */
 		case 'j': json = 1; break;
 		case 'h': return ds_cli_help(&ds_cmd_seal, options_text);
 		default: return ds_cli_usage(cli, &ds_cmd_seal);
@@ -159,8 +163,6 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		return ds_cli_failf(cli, DS_EXIT_USAGE, "--level must be B-B, B-T or B-LT");
 	if (level && strcmp(level, "B-T") == 0 && !tsa)
 		return ds_cli_failf(cli, DS_EXIT_USAGE, "--level %s needs --tsa URL", level);
-	if (akey && strncmp(akey, "pkcs11:", 7) == 0 && !module)
-		return ds_cli_failf(cli, DS_EXIT_USAGE, "a pkcs11: key needs --pkcs11-module");
 
 	if ((err = ds_cli_open_home(cli, &h)) < 0)
 		goto fail;
@@ -182,14 +184,20 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 			goto fail;
 		acert = certbuf;
 	}
-	/* the policy decides before any key is unlocked; it logs the attempt */
-	if ((err = ds_seal_policy_check(h->catalog, code, seal_id, user, acert, ds_now(), reason,
-					sizeof reason)) < 0)
+	/* a token's module: only one the site allows (dossier.conf [pkcs11]) */
+	if (strncmp(akey, "pkcs11:", 7) == 0 &&
+	    (err = ds_pkcs11_module_resolve(ds_config_get(h->config, "pkcs11", "modules", ""),
+					    module, modbuf, sizeof modbuf)) < 0)
 		goto fail;
-	granted = 1; /* from here on a failure is logged too: every attempt is an event */
+	/* the approver's secret is read before anything is decided, so a file
+	 * that cannot be read leaves no event (and its name is not echoed: it
+	 * may be a passphrase typed in the wrong place) */
+	if ((err = ds_cli_read_secret(passfile, pass, sizeof pass)) < 0) {
+		err = ds_error_set(err, "--approver-passphrase-file: %s", secret_why(err));
+		goto fail;
+	}
 	if (!level)
 		level = exists(crl) ? "B-LT" : tsa ? "B-T" : "B-B";
-
 	struct ds_sign_opts so = {0};
 	so.level = strcmp(level, "B-LT") == 0 ? DS_CADES_B_LT
 		   : strcmp(level, "B-T") == 0 ? DS_CADES_B_T
@@ -202,12 +210,34 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		err = ds_error_set(DS_ENOTFOUND, "%s: B-LT needs the issuer's CRL", crl);
 		goto fail;
 	}
+	/* the dossier's state before the policy; its department is the
+	 * policy's to decide. Either refusal is one seal_refused event. */
+	struct ds_archive_seal_opts pre = {.code = code, .seal_id = seal_id, .reseal = reseal};
+	if ((err = ds_archive_seal_check(h, &pre)) < 0) {
+		if (err != DS_ENOTFOUND) {
+			char why[DS_DETAIL_MAX - 64], detail[DS_DETAIL_MAX];
+			ds_fmt(why, sizeof why, "%s", ds_error_last()); /* truncation is fine */
+			ds_fmt(detail, sizeof detail, "seal %s refused: %s", seal_id, why);
+			if (ds_catalog_event_add(h->catalog, code, ds_cli_actor(NULL), "seal_refused",
+						 detail) < 0)
+				fprintf(stderr, "dossier seal: recording the refusal: %s\n",
+					ds_error_last());
+			ds_error_set(err, "%s", why);
+		}
+		goto fail;
+	}
+	/* the policy decides before any key is unlocked: department, seal state,
+	 * approver listing; a refusal is one seal_refused event */
+	if ((err = ds_seal_policy_check(h->catalog, code, seal_id, user, acert, ds_now(), reason,
+					sizeof reason)) < 0)
+		goto fail;
+	granted = 1; /* from here on the outcome is an event: sealed or seal_failed */
+	if (ds_fault("seal_after_grant"))
+		raise(SIGKILL); /* tests: a crash between the grant and its outcome */
 	if ((err = load_seal(h, &seal, seal_fd, &seal_signer)) < 0)
 		goto fail;
-	if ((err = ds_cli_read_secret(passfile, pass, sizeof pass)) < 0)
-		goto fail;
 	if (strncmp(akey, "pkcs11:", 7) == 0)
-		err = ds_signer_load_pkcs11(&appr_signer, module, akey, acert, pass, strlen(pass));
+		err = ds_signer_load_pkcs11(&appr_signer, modbuf, akey, acert, pass, strlen(pass));
 	else
 		err = ds_signer_load_file(&appr_signer, akey, acert, pass, strlen(pass));
 	OPENSSL_cleanse(pass, sizeof pass);
@@ -227,7 +257,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		.approver = user,
 		.level = level,
 		.reseal = reseal,
-		.actor = actor ? actor : user,
+		.actor = ds_cli_actor(NULL),
 		.now = ds_now(),
 		.seal_sign = sign_cb,
 		.seal_arg = &sa,
@@ -263,12 +293,13 @@ fail:
 		char why[DS_DETAIL_MAX - 64], detail[DS_DETAIL_MAX];
 		ds_fmt(why, sizeof why, "%s", ds_error_last()); /* truncation is fine */
 		ds_fmt(detail, sizeof detail, "seal %s granted but not applied: %s", seal_id, why);
-		if (ds_catalog_event_add(h->catalog, code, user, "seal_failed", detail) < 0)
+		if (ds_catalog_event_add(h->catalog, code, ds_cli_actor(NULL), "seal_failed", detail) < 0)
 			fprintf(stderr, "dossier seal: recording the failure: %s\n", ds_error_last());
 		ds_error_set(err, "%s", why);
 	}
 	rc = ds_cli_fail(cli, err);
 done:
+	OPENSSL_cleanse(pass, sizeof pass);
 	ds_signer_free(seal_signer);
 	ds_signer_free(appr_signer);
 	ds_home_free(h);

@@ -20,8 +20,6 @@
 #include "dossier/pki.h"
 #include "dossier/signer.h"
 
-#define DS_SOFTHSM_MODULE "/usr/lib/softhsm/libsofthsm2.so"
-
 static int run(struct ds_cli *cli, int argc, char **argv);
 
 const struct ds_cmd ds_cmd_seal_key = {
@@ -37,7 +35,8 @@ static const char options[] =
 	"  --department DEPT      the department the seal belongs to\n"
 	"  --pkcs12 FILE          key and certificate in a PKCS#12 file\n"
 	"  --pkcs11-uri URI       key on a token, e.g. 'pkcs11:token=SEAL;object=stnmt-1'\n"
-	"  --pkcs11-module SO     PKCS#11 module (default: " DS_SOFTHSM_MODULE " when present)\n"
+	"  --pkcs11-module SO     the PKCS#11 module: one of dossier.conf [pkcs11] modules (a\n"
+	"                         path or file name; default: the only one listed there)\n"
 	"  --key FILE             an encrypted PKCS#8 PEM key file\n"
 	"  --cert FILE            the seal's certificate (PEM), for --pkcs11-uri and --key\n"
 	"  --passphrase-file FILE passphrase of the PKCS#12 or key file (recorded for `dossier seal`)\n"
@@ -83,7 +82,9 @@ static int cmd_add(struct ds_cli *cli, ds_home *h, const char *seal_id, const ch
 	} else if (uri) {
 		if ((err = ds_fmt(s.store, sizeof s.store, "%s", DS_SEAL_STORE_PKCS11)) < 0 ||
 		    (err = ds_fmt(s.pkcs11_uri, sizeof s.pkcs11_uri, "%s", uri)) < 0 ||
-		    (err = abs_path(module, s.pkcs11_module, sizeof s.pkcs11_module)) < 0 ||
+		    (err = ds_pkcs11_module_resolve(ds_config_get(h->config, "pkcs11", "modules", ""),
+						    module, s.pkcs11_module,
+						    sizeof s.pkcs11_module)) < 0 ||
 		    (err = abs_path(cert, s.cert_path, sizeof s.cert_path)) < 0)
 			goto done;
 	} else {
@@ -98,7 +99,9 @@ static int cmd_add(struct ds_cli *cli, ds_home *h, const char *seal_id, const ch
 	if ((err = ds_cli_secret_get(sec, uri ? "token PIN" : "passphrase", secret, sizeof secret)) < 0)
 		goto done;
 	/* open it once: the secret is right and the certificate matches the key */
-	if ((err = ds_signer_load_seal(&signer, &s, secret, strlen(secret))) < 0)
+	if ((err = ds_signer_load_seal(&signer, &s,
+				       ds_config_get(h->config, "pkcs11", "modules", ""), secret,
+				       strlen(secret))) < 0)
 		goto done;
 	if ((err = ds_signer_cert_info(signer, &ci)) < 0)
 		goto done;
@@ -226,12 +229,6 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		if ((uri || key) && !cert)
 			return ds_cli_failf(cli, DS_EXIT_USAGE, "--cert FILE is needed with %s",
 					    uri ? "--pkcs11-uri" : "--key");
-		if (uri && !module) {
-			if (access(DS_SOFTHSM_MODULE, R_OK) != 0)
-				return ds_cli_failf(cli, DS_EXIT_USAGE,
-						    "--pkcs11-module SO is needed (no SoftHSM2 installed)");
-			module = DS_SOFTHSM_MODULE;
-		}
 		const char *id = argv[optind + 1];
 		if (strlen(id) == 0 || strlen(id) >= DS_CODE_MAX)
 			return ds_cli_failf(cli, DS_EXIT_USAGE, "bad seal id '%s'", id);

@@ -942,7 +942,8 @@ int main(int argc, char **argv)
 	 * a file open; a lease broken meanwhile is signalled with SIGIO */
 	signal(SIGIO, SIG_IGN);
 
-	if ((rc = ds_cli_open_home(&d.cli, &d.h)) < 0) {
+	/* not ds_cli_open_home: the daemon's events keep its own actor ([daemon] actor) */
+	if ((rc = ds_home_open(&d.h, d.cli.home_dir)) < 0) {
 		ds_cli_log(DS_LOG_ERR, "%s", ds_error_last());
 		return ds_cli_exit_code(rc);
 	}

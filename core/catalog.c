@@ -696,11 +696,31 @@ int ds_catalog__dossier_id(ds_catalog *c, const char *code, int64_t *id)
 	return err;
 }
 
-/* Every event goes through the chain (core/catalog_events.c). */
+int ds_catalog_set_identity(ds_catalog *c, const char *actor, const char *on_behalf_of)
+{
+	if ((actor && strlen(actor) >= sizeof c->actor) ||
+	    (on_behalf_of && strlen(on_behalf_of) >= sizeof c->on_behalf_of))
+		return ds_error_set(DS_EINVALID, "a name for events is longer than %d bytes",
+				    DS_ACTOR_MAX - 1);
+	for (const char *p = on_behalf_of; p && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return ds_error_set(DS_EINVALID, "a name for events has control characters");
+	memcpy(c->actor, actor ? actor : "", actor ? strlen(actor) + 1 : 1);
+	memcpy(c->on_behalf_of, on_behalf_of ? on_behalf_of : "",
+	       on_behalf_of ? strlen(on_behalf_of) + 1 : 1);
+	return 0;
+}
+
+/* Every event goes through the chain (core/catalog_events.c), with the
+ * handle's identity when one is set (ds_catalog_set_identity): the CLI's OS
+ * user wins over the actor a call names. */
 static int event_insert(ds_catalog *c, int64_t dossier_id, const char *actor, const char *action,
 			const char *detail)
 {
-	return ds_catalog__event_insert(c, dossier_id, actor, NULL, action, detail);
+	if (c->actor[0])
+		actor = c->actor;
+	return ds_catalog__event_insert(c, dossier_id, actor,
+					c->on_behalf_of[0] ? c->on_behalf_of : NULL, action, detail);
 }
 
 int ds_catalog_dossier_create(ds_catalog *c, const struct ds_dossier_new *d,

@@ -18,6 +18,10 @@ struct ds_catalog {
 	int readonly;  /* ds_catalog_open_readonly: nothing may be written */
 	int immutable; /* … and read without locks (see there) */
 	char path[4096];
+	/* ds_catalog_set_identity: who writes this handle's events ("": as
+	 * each call says) and on whose behalf ("": nobody's) */
+	char actor[DS_ACTOR_MAX];
+	char on_behalf_of[DS_ACTOR_MAX];
 };
 
 /* Sets the error message from SQLite's and returns a DS_* code

@@ -18,6 +18,7 @@ const char *ds_finding_kind_name(enum ds_finding_kind k)
 	switch (k) {
 	case DS_FINDING_LOSS: return "loss";
 	case DS_FINDING_CORRUPT: return "corrupt";
+	case DS_FINDING_UNFINISHED: return "unfinished";
 	default: return "leftover";
 	}
 }
@@ -135,13 +136,78 @@ static void temp_files(struct ctx *x, const char *dir, int depth)
 	closedir(d);
 }
 
+/* Every seal_granted event is followed by its outcome (sealed, resealed or
+ * seal_failed) on the same dossier: a grant left without one is a seal
+ * interrupted (a crash, a kill) after the policy allowed it. Outcomes are
+ * matched to the oldest grant still open, so two attempts that overlap
+ * still pair up. */
+#define PENDING_MAX 16
+static void grants_report(struct ctx *x, const char *code, const int64_t *ids, size_t n,
+			  size_t more)
+{
+	char detail[256];
+	for (size_t i = 0; i < n; i++) {
+		ds_fmt(detail, sizeof detail, "seal_granted (event %lld) has no outcome (sealed or "
+					      "seal_failed): the seal was interrupted",
+		       (long long)ids[i]);
+		finding(x, DS_FINDING_UNFINISHED, code, detail);
+	}
+	if (more) {
+		ds_fmt(detail, sizeof detail, "%zu more seal_granted events without an outcome", more);
+		finding(x, DS_FINDING_UNFINISHED, code, detail);
+	}
+}
+
+static int seal_outcomes_check(struct ctx *x)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t pending[PENDING_MAX], cur = -1;
+	size_t np = 0, more = 0;
+	char code[DS_CODE_MAX] = "";
+	int err, rc;
+	if ((err = ds_catalog__prepare(
+		     x->h->catalog, &st,
+		     "SELECT e.id, COALESCE(e.dossier, 0), COALESCE(d.code, ''), e.action FROM events e "
+		     "LEFT JOIN dossiers d ON d.id = e.dossier "
+		     "WHERE e.action IN ('seal_granted', 'sealed', 'resealed', 'seal_failed') "
+		     "ORDER BY e.dossier, e.id")) < 0)
+		return err;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0), dossier = sqlite3_column_int64(st, 1);
+		const char *action = (const char *)sqlite3_column_text(st, 3);
+		if (dossier != cur) {
+			grants_report(x, code[0] ? code : "(site)", pending, np, more);
+			np = more = 0;
+			cur = dossier;
+			ds_fmt(code, sizeof code, "%s", (const char *)sqlite3_column_text(st, 2));
+		}
+		if (action && strcmp(action, "seal_granted") == 0) {
+			if (np < PENDING_MAX)
+				pending[np++] = id;
+			else
+				more++;
+		} else if (more) {
+			more--;
+		} else if (np) {
+			memmove(pending, pending + 1, (np - 1) * sizeof pending[0]);
+			np--;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		err = ds_catalog__err(x->h->catalog, rc, "reading the seal events");
+	else
+		grants_report(x, code[0] ? code : "(site)", pending, np, more);
+	sqlite3_finalize(st);
+	return err;
+}
+
 int ds_check_catalog_store(ds_home *h, const struct ds_check_opts *o, size_t *nfindings)
 {
 	struct ctx x = {.h = h, .o = o};
 	int err;
 	char dir[DS_PATH_MAX];
 
-	if ((err = sqlite_checks(&x)) < 0)
+	if ((err = sqlite_checks(&x)) < 0 || (err = seal_outcomes_check(&x)) < 0)
 		goto done;
 	if ((err = ds_catalog_blob_refs(h->catalog, &x.refs, &x.nrefs)) < 0)
 		goto done;

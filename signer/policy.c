@@ -55,6 +55,17 @@ int ds_seal_policy_check(struct ds_catalog *c, const char *dossier_code, const c
 	} else if (err < 0) {
 		return err;
 	}
+	if (dossier_code) {
+		struct ds_dossier d;
+		if ((err = ds_catalog_dossier_get(c, dossier_code, &d)) < 0)
+			return err; /* no dossier: nothing to record the attempt on */
+		if (strcmp(d.department, seal.department) != 0) {
+			verdict = refuse(reason, n, why, sizeof why,
+					 "seal %s belongs to %s, dossier %s to %s", seal_id,
+					 seal.department, dossier_code, d.department);
+			goto record;
+		}
+	}
 	if (!seal.active) {
 		verdict = refuse(reason, n, why, sizeof why, "seal %s is disabled", seal_id);
 		goto record;

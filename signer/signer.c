@@ -1,8 +1,11 @@
 /* Loading a signer: an encrypted PEM key file, a PKCS#12 file, or a key on a
  * PKCS#11 token (libp11), each with its certificate. */
+#include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <libp11.h>
 #include <openssl/err.h>
@@ -20,6 +23,7 @@ struct ds_p11 {
 	PKCS11_CTX *ctx;
 	PKCS11_SLOT *slots;
 	unsigned int nslots;
+	int loaded; /* PKCS11_CTX_load succeeded */
 };
 
 static void p11_free(struct ds_p11 *p)
@@ -29,7 +33,11 @@ static void p11_free(struct ds_p11 *p)
 	if (p->slots)
 		PKCS11_release_all_slots(p->ctx, p->slots, p->nslots);
 	if (p->ctx) {
-		PKCS11_CTX_unload(p->ctx);
+		/* libp11 0.4.12 dereferences the module's function list in
+		 * PKCS11_CTX_unload: after a failed load (a library that is not a
+		 * PKCS#11 module) there is none, and it crashed */
+		if (p->loaded)
+			PKCS11_CTX_unload(p->ctx);
 		PKCS11_CTX_free(p->ctx);
 	}
 	free(p);
@@ -254,10 +262,17 @@ int ds_signer_load_pkcs11(ds_signer **out, const char *module_path, const char *
 	if ((err = ds_signer__cert_read(&s->cert, cert_pem_path)) < 0)
 		goto done;
 	p11->ctx = PKCS11_CTX_new();
-	if (!p11->ctx || PKCS11_CTX_load(p11->ctx, module_path) != 0) {
-		err = ds_error_set_openssl(DS_EIO, "%s: cannot load the PKCS#11 module", module_path);
+	if (!p11->ctx) {
+		err = ds_error_set_openssl(DS_ENOMEM, "PKCS#11 context");
 		goto done;
 	}
+	if (PKCS11_CTX_load(p11->ctx, module_path) != 0) {
+		ERR_clear_error();
+		err = ds_error_set(DS_EINVALID, "%s: not a PKCS#11 module (it cannot be loaded "
+						"or has no C_GetFunctionList)", module_path);
+		goto done;
+	}
+	p11->loaded = 1;
 	if (PKCS11_enumerate_slots(p11->ctx, &p11->slots, &p11->nslots) != 0) {
 		err = ds_error_set_openssl(DS_EIO, "%s: cannot list slots", module_path);
 		goto done;
@@ -340,8 +355,61 @@ int ds_signer_cert_info(const struct ds_signer *s, struct ds_cert_info *out)
 	return ds_signer__cert_info(s->cert, out);
 }
 
-int ds_signer_load_seal(struct ds_signer **out, const struct ds_seal *seal, const char *secret,
-			size_t secret_len)
+int ds_pkcs11_module_resolve(const char *allowed, const char *ref, char *out, size_t n)
+{
+	char entry[PATH_MAX], found[PATH_MAX] = "", want[PATH_MAX], real_entry[PATH_MAX];
+	const char *p = allowed ? allowed : "";
+	size_t count = 0, matches = 0;
+	int any = !ref || !*ref;
+	int have_want = !any && realpath(ref, want) != NULL;
+	struct stat st;
+
+	if (n)
+		out[0] = '\0';
+	for (;;) {
+		p += strspn(p, " \t,");
+		size_t len = strcspn(p, " \t,");
+		if (len == 0)
+			break;
+		if (len >= sizeof entry)
+			return ds_error_set(DS_EINVALID, "PKCS#11 allow-list: a path is too long");
+		memcpy(entry, p, len);
+		entry[len] = '\0';
+		p += len;
+		if (entry[0] != '/')
+			return ds_error_set(DS_EINVALID,
+					    "PKCS#11 allow-list: '%s' is not an absolute path", entry);
+		count++;
+		const char *base = strrchr(entry, '/') + 1;
+		int match = any || strcmp(ref, entry) == 0 || strcmp(ref, base) == 0 ||
+			    (have_want && realpath(entry, real_entry) && strcmp(want, real_entry) == 0);
+		if (match && matches++ == 0)
+			memcpy(found, entry, len + 1);
+	}
+	if (count == 0)
+		return ds_error_set(DS_EPERM, "no PKCS#11 module is allowed on this site "
+					      "(dossier.conf [pkcs11] modules)");
+	if (matches == 0)
+		return ds_error_set(DS_EPERM, "PKCS#11 module %s is not on the allow-list "
+					      "(dossier.conf [pkcs11] modules)", ref);
+	if (any && count > 1)
+		return ds_error_set(DS_EINVALID, "%zu PKCS#11 modules are allowed: name one", count);
+	if (stat(found, &st) != 0)
+		return ds_error_set_errno(errno == ENOENT ? DS_ENOTFOUND : DS_EIO, errno,
+					  "PKCS#11 module %s", found);
+	if (!S_ISREG(st.st_mode))
+		return ds_error_set(DS_EINVALID, "PKCS#11 module %s is not a file", found);
+	if (st.st_mode & 022)
+		return ds_error_set(DS_EPERM, "PKCS#11 module %s is writable by group or others",
+				    found);
+	int r = snprintf(out, n, "%s", found);
+	if (r < 0 || (size_t)r >= n)
+		return ds_error_set(DS_EINVALID, "PKCS#11 module path too long");
+	return 0;
+}
+
+int ds_signer_load_seal(struct ds_signer **out, const struct ds_seal *seal, const char *pkcs11_allowed,
+			const char *secret, size_t secret_len)
 {
 	*out = NULL;
 	if (!seal->active)
@@ -350,9 +418,17 @@ int ds_signer_load_seal(struct ds_signer **out, const struct ds_seal *seal, cons
 		return ds_signer_load_file(out, seal->key_path, seal->cert_path, secret, secret_len);
 	if (strcmp(seal->store, DS_SEAL_STORE_PKCS12) == 0)
 		return ds_signer_load_pkcs12(out, seal->key_path, secret, secret_len);
-	if (strcmp(seal->store, DS_SEAL_STORE_PKCS11) == 0)
-		return ds_signer_load_pkcs11(out, seal->pkcs11_module, seal->pkcs11_uri,
-					     seal->cert_path, secret, secret_len);
+	if (strcmp(seal->store, DS_SEAL_STORE_PKCS11) == 0) {
+		/* the catalog's module is only a reference: what is loaded is the
+		 * allow-list's entry it names */
+		char module[PATH_MAX];
+		int err = ds_pkcs11_module_resolve(pkcs11_allowed, seal->pkcs11_module, module,
+						   sizeof module);
+		if (err < 0)
+			return err;
+		return ds_signer_load_pkcs11(out, module, seal->pkcs11_uri, seal->cert_path, secret,
+					     secret_len);
+	}
 	return ds_error_set(DS_EINVALID, "seal %s: unknown key store '%s'", seal->seal_id,
 			    seal->store);
 }

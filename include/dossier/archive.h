@@ -206,7 +206,7 @@ struct ds_archive_seal_opts {
 	const char *approver_cert_sha256; /* of the approver's certificate; may be NULL */
 	const char *level;             /* "B-B", "B-T" or "B-LT": recorded in the catalog */
 	int reseal;                    /* allow sealing a sealed dossier again */
-	const char *actor;             /* for the event; NULL: the approver */
+	const char *actor;             /* for the event (the OS user); NULL: the approver */
 	int64_t now;                   /* sealing time (UTC seconds); 0: ds_now() */
 	ds_bundle_sign_fn seal_sign;   /* the department seal: signature001 */
 	void *seal_arg;
@@ -230,6 +230,12 @@ struct ds_archive_seal_result {
 	size_t nentries;               /* data objects */
 	size_t npdfs;                  /* result PDFs signed (PAdES) and written beside it */
 };
+
+/* What ds_archive_seal checks of the dossier before it does anything, for
+ * the caller to check before the seal policy grants the seal: it exists,
+ * is digitized (or sealed, with `reseal`), has pages, and belongs to
+ * o->seal_department (DS_EPERM when not; DS_ESTATE, DS_ENOTFOUND). */
+int ds_archive_seal_check(struct ds_home *h, const struct ds_archive_seal_opts *o);
 
 /* Seals a digitised dossier (or, with `reseal`, a sealed one): gathers its
  * pages (scans, cleaned images, text, hOCR), searchable PDF, results and

@@ -143,6 +143,12 @@ struct ds_event {
 	char detail[DS_DETAIL_MAX];
 	char on_behalf_of[DS_ACTOR_MAX]; /* "" when the actor acted for nobody else */
 };
+/* Who writes the events of this handle from now on: every event records
+ * `actor` (NULL or "": as each call says), and `on_behalf_of` (NULL or "":
+ * nobody) is the person the actor acted for (an --actor name, a sidecar's
+ * "actor"): never recorded as the actor. DS_EINVALID when a name is longer
+ * than DS_ACTOR_MAX - 1 bytes or has control characters. */
+int ds_catalog_set_identity(ds_catalog *c, const char *actor, const char *on_behalf_of);
 /* `code` may be NULL for site-wide events (e.g. a refused seal attempt
  * for an unknown dossier). */
 int ds_catalog_event_add(ds_catalog *c, const char *code, const char *actor,

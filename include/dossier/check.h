@@ -15,7 +15,10 @@ extern "C" {
 /* Severity of a finding. LOSS and CORRUPT make `dossier check` fail;
  * LEFTOVER is what an interrupted operation leaves (unreferenced blobs,
  * temp files): harmless, removable. */
-enum ds_finding_kind { DS_FINDING_LOSS, DS_FINDING_CORRUPT, DS_FINDING_LEFTOVER };
+/* unfinished: an act begun and never closed (a seal_granted event with no
+ * sealed or seal_failed after it: the seal was interrupted) */
+enum ds_finding_kind { DS_FINDING_LOSS, DS_FINDING_CORRUPT, DS_FINDING_LEFTOVER, DS_FINDING_UNFINISHED };
+#define DS_FINDING_KINDS 4
 const char *ds_finding_kind_name(enum ds_finding_kind k);
 
 struct ds_check_report;

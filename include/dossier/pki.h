@@ -147,9 +147,22 @@ int ds_signer_cert_check(const struct ds_signer *s, const char *trust_path, int6
 /* Loads the key of a seal as recorded in the catalog (ds_catalog_seal_get):
  * an encrypted PEM key file, a PKCS#12 file or a PKCS#11 token, with
  * `secret` the passphrase or PIN (read by the caller from seal->secret_path,
- * a descriptor or the terminal). DS_EPERM when the seal is disabled. */
-int ds_signer_load_seal(struct ds_signer **out, const struct ds_seal *seal, const char *secret,
-			size_t secret_len);
+ * a descriptor or the terminal). For a token, the catalog's module is only a
+ * reference resolved against `pkcs11_allowed` (ds_pkcs11_module_resolve):
+ * no library named by the catalog alone is ever loaded. DS_EPERM when the
+ * seal is disabled or its module is not allowed. */
+int ds_signer_load_seal(struct ds_signer **out, const struct ds_seal *seal,
+			const char *pkcs11_allowed, const char *secret, size_t secret_len);
+
+/* The PKCS#11 modules a site allows (dossier.conf `[pkcs11] modules`:
+ * absolute paths separated by spaces) are the only libraries ever loaded as
+ * modules: loading one runs its code in the process. Resolves `ref` (a path,
+ * or a file name; NULL or "": the list's only entry) to the allow-list entry
+ * it names, which must be a regular file not writable by group or others,
+ * and writes that entry (the path to load) to `out`. DS_EPERM when `ref` is
+ * not on the list or the list is empty; DS_EINVALID when `ref` is empty and
+ * several modules are allowed; DS_ENOTFOUND when the entry is missing. */
+int ds_pkcs11_module_resolve(const char *allowed, const char *ref, char *out, size_t n);
 
 /* ---- what a file holds ---- */
 
@@ -245,6 +258,7 @@ int ds_trust_check_signer(const ds_trust *t, const struct ds_signer *s, const ch
  * approver_cert_pem_path, may apply seal `seal_id` at `now` (0: current
  * time): the seal must exist and be active, the approver must be listed for
  * it (dossier approver add) with this very certificate (SHA-256 of the DER),
+ * the dossier (when `dossier_code` is given) of the seal's department,
  * the certificate valid at `now` and not revoked (catalog revocations).
  * Every attempt, granted or refused, is written as an event
  * ("seal_granted" / "seal_refused", actor = approver_user, detail = seal and

@@ -21,7 +21,12 @@ code=$("$D" intake --procedure 1.004227 --applicant-id 1 --applicant-name "A" "$
 
 state() { "$D" show "$code" --json > "$T/s.json" && json_get "$T/s.json" 'd["state"]'; }
 consistent() {
-	"$D" check --json > "$T/check.json" || { cat "$T/check.json" >&2; fail "$1: dossier check found loss or corruption"; }
+	# a kill between the seal's grant and its outcome leaves the grant
+	# without one: `check` flags that as "unfinished" (issue 13), never as
+	# loss or corruption
+	"$D" check --json > "$T/check.json" ||
+		[ "$(json_get "$T/check.json" '(d["loss"], d["corrupt"])')" = "(0, 0)" ] ||
+		{ cat "$T/check.json" >&2; fail "$1: dossier check found loss or corruption"; }
 	st=$(state)
 	if "$D" export "$code" "$T/e.asice" >/dev/null 2>&1; then
 		[ "$st" = sealed ] || fail "$1: a bundle is recorded but the dossier is $st"

@@ -66,5 +66,22 @@ mustnot "PIN in the URI refused" "$TOOL" sign-p11 "$MOD" "$URI?pin-value=246810"
 must "by id" "$TOOL" sign-p11 "$MOD" 'pkcs11:token=dossier%20test;id=%01' "$T/pki/token-seal.pem" \
 	"$T/pin" "$T/m.xml" "$T/s2.p7s"
 
+# a library that is not a PKCS#11 module: a clean error, never a crash
+# (libp11 0.4.12's context unload after the failed load segfaulted: 139)
+LIBZ=$(for f in /lib/x86_64-linux-gnu/libz.so.1 /usr/lib/x86_64-linux-gnu/libz.so.1 /lib/libz.so.1; do [ -r "$f" ] && echo "$f" && break; done)
+if [ -n "$LIBZ" ]; then
+	set +e
+	"$TOOL" sign-p11 "$LIBZ" "$URI" "$T/pki/token-seal.pem" "$T/pin" "$T/m.xml" "$T/x.p7s" >"$T/out" 2>&1
+	rc=$?
+	set -e
+	if [ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] && grep -q "not a PKCS#11 module" "$T/out"; then
+		ok "a library that is not a PKCS#11 module is refused cleanly"
+	else
+		bad "not a PKCS#11 module: exit $rc"; cat "$T/out"
+	fi
+fi
+mustnot "a module that does not exist" "$TOOL" sign-p11 "$T/nope.so" "$URI" "$T/pki/token-seal.pem" \
+	"$T/pin" "$T/m.xml" "$T/x.p7s"
+
 echo "$fails failure(s)"
 [ "$fails" -eq 0 ]
