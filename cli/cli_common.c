@@ -27,6 +27,7 @@ int ds_cli_exit_code(int err)
 	case DS_ECORRUPT:
 	case DS_ESIG: return DS_EXIT_DATAERR;
 	case DS_ENOTFOUND: return DS_EXIT_NOINPUT;
+	case DS_EEXISTS: return DS_EXIT_CANTCREAT;
 	case DS_EPERM:
 	case DS_EAUTH: return DS_EXIT_NOPERM;
 	case DS_EIO: return DS_EXIT_IOERR;

@@ -177,7 +177,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		return ds_cli_usage(cli, &ds_cmd_approver);
 	if (nargs == 1 && (strlen(argv[optind + 1]) == 0 ||
 			   strlen(argv[optind + 1]) >= DS_ACTOR_MAX))
-		return ds_cli_failf(cli, DS_EXIT_USAGE, "bad user name");
+		return ds_cli_failf(cli, DS_EXIT_DATAERR, "user name: 1 to %d bytes", DS_ACTOR_MAX - 1);
 	if ((err = ds_cli_open_home(cli, &h)) < 0)
 		return ds_cli_fail(cli, err);
 	if (strcmp(sub, "add") == 0)

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "cli_dossier.h"
 #include "dossier/catalog.h"
 #include "dossier/error.h"
 #include "dossier/fs.h"
@@ -62,8 +63,8 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	}
 	if (argc - optind != 1 || !file || !title || !*title)
 		return ds_cli_usage(cli, &ds_cmd_attach);
-	if (strlen(title) >= DS_NAME_MAX)
-		return ds_cli_failf(cli, DS_EXIT_USAGE, "--title is longer than %d bytes", DS_NAME_MAX - 1);
+	if ((err = ds_cli_check_field("--title", title, DS_NAME_MAX)) < 0)
+		return ds_cli_fail(cli, err);
 	if (stat(file, &st) != 0 || !S_ISREG(st.st_mode))
 		return ds_cli_failf(cli, DS_EXIT_NOINPUT, "%s: not a readable file", file);
 	if (!result_kind_ok(file))

@@ -61,7 +61,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 			return ds_cli_usage(cli, &ds_cmd_department);
 		const char *code = argv[optind + 1];
 		if (!valid_code(code))
-			return ds_cli_failf(cli, DS_EXIT_USAGE,
+			return ds_cli_failf(cli, DS_EXIT_DATAERR,
 					    "department code '%s' must be 1-31 characters of A-Z 0-9 . - _",
 					    code);
 		if ((err = ds_cli_check_field("--name", name, DS_NAME_MAX)) < 0)

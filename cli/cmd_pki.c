@@ -323,13 +323,14 @@ static int cmd_revoke(struct ds_cli *cli, ds_home *h, struct opts *o, const char
 	} else {
 		size_t n = strlen(serial_arg);
 		if (n == 0 || n >= sizeof r.serial)
-			return ds_cli_failf(cli, DS_EXIT_USAGE, "bad serial '%s'", serial_arg);
+			return ds_cli_failf(cli, DS_EXIT_DATAERR, "serial: 1 to %zu hex digits",
+					    sizeof r.serial - 1);
 		for (size_t i = 0; i < n; i++) {
 			char ch = serial_arg[i];
 			if (ch >= 'A' && ch <= 'F')
 				ch = (char)(ch - 'A' + 'a');
 			if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')))
-				return ds_cli_failf(cli, DS_EXIT_USAGE, "serial '%s' is not hex",
+				return ds_cli_failf(cli, DS_EXIT_DATAERR, "serial '%s' is not hex",
 						    serial_arg);
 			r.serial[i] = ch;
 		}
@@ -477,7 +478,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	    (strcmp(sub, "crl") == 0 && nargs != 0) || (strcmp(sub, "log-key") == 0 && nargs != 0))
 		return ds_cli_usage(cli, &ds_cmd_pki);
 	if (o.name && (strlen(o.name) == 0 || strlen(o.name) > 200))
-		return ds_cli_failf(cli, DS_EXIT_USAGE, "--name: 1-200 bytes");
+		return ds_cli_failf(cli, DS_EXIT_DATAERR, "--name: 1 to 200 bytes");
 	int err = ds_cli_open_home(cli, &h);
 	if (err < 0)
 		return ds_cli_fail(cli, err);

@@ -70,7 +70,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 			return ds_cli_usage(cli, &ds_cmd_procedure);
 		const char *code = argv[optind + 1];
 		if (!valid_code(code))
-			return ds_cli_failf(cli, DS_EXIT_USAGE,
+			return ds_cli_failf(cli, DS_EXIT_DATAERR,
 					    "procedure code '%s' is not of the form 1.001612", code);
 		long long nd;
 		if (ds_cli_opt_int(cli, "--days", days, 0, DS_PROCEDURE_DAYS_MAX, &nd) != 0)

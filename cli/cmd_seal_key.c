@@ -231,7 +231,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 					    uri ? "--pkcs11-uri" : "--key");
 		const char *id = argv[optind + 1];
 		if (strlen(id) == 0 || strlen(id) >= DS_CODE_MAX)
-			return ds_cli_failf(cli, DS_EXIT_USAGE, "bad seal id '%s'", id);
+			return ds_cli_failf(cli, DS_EXIT_DATAERR, "seal id: 1 to %d bytes", DS_CODE_MAX - 1);
 		if ((err = ds_cli_open_home(cli, &h)) < 0)
 			return ds_cli_fail(cli, err);
 		rc = cmd_add(cli, h, id, dept, p12, uri, module, key, cert, &sec, trust);

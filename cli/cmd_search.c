@@ -68,7 +68,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	for (int i = optind; i < argc; i++) {
 		size_t l = strlen(argv[i]);
 		if (qlen + l + 1 > DS_SEARCH_QUERY_MAX)
-			return ds_cli_failf(cli, DS_EXIT_USAGE, "query longer than %d bytes",
+			return ds_cli_failf(cli, DS_EXIT_DATAERR, "query longer than %d bytes",
 					    DS_SEARCH_QUERY_MAX);
 		if (qlen)
 			query[qlen++] = ' ';
