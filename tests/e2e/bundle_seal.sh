@@ -139,7 +139,7 @@ code2=$("$D" intake --procedure 1.004227 --applicant-id 001090000001 \
 code3=$("$D" intake --procedure 1.004227 --applicant-id 002 --applicant-name "Trần Thị Bình" "$T/a.tif" | tail -n 1)
 expect_fail 77 "$D" reuse --attach "$code" --to "$code3"
 "$D" reuse --attach "$code" --to "$code2" >/dev/null
-expect_fail 1 "$D" reuse --attach "$code" --to "$code2"
+expect_fail 73 "$D" reuse --attach "$code" --to "$code2" # already exists: 73 (issue 14 item 15; was 1)
 "$SETUP" --digitize "$DOSSIER_HOME" "$code2"
 B3=$("$D" seal "$code2" --seal STNMT-1 --approver an --approver-passphrase-file "$APASS" | tail -n 1)
 "$D" verify "$B3" >/dev/null || fail "verify reusing bundle"

@@ -14,7 +14,7 @@ grep -q '^agency_id = 000.00.00.H00' "$DOSSIER_HOME/dossier.conf" || fail "defau
 ok "init is idempotent and writes the default config"
 
 "$D" department add STNMT --name "Sở Tài nguyên và Môi trường" >/dev/null
-expect_fail 1 "$D" department add STNMT --name "again"
+expect_fail 73 "$D" department add STNMT --name "again" # already exists: 73 (issue 14 item 15; was 1)
 grep -q "already exists" "$T/err" || fail "duplicate department message"
 "$D" procedure add 1.004227 --name "Đăng ký đất đai" --department STNMT --days 15 >/dev/null
 expect_fail 66 "$D" procedure add 1.000001 --name x --department NOPE --days 3

@@ -79,7 +79,7 @@ D pki revoke --cert "$T/home/pki/approvers/bob.pem" --reason 1 --passphrase-file
 must "CRL lists bob" sh -c "openssl crl -in '$T/home/pki/crl.pem' -noout -text | grep -qi \"$(openssl x509 -in "$T/home/pki/approvers/bob.pem" -noout -serial | cut -d= -f2)\""
 must "CRL verifies against the root" openssl crl -in "$T/home/pki/crl.pem" -CAfile "$root" -noout
 mustexit 77 "a revoked approver is refused" D approver add bob --cert "$T/home/pki/approvers/bob.pem" --seal STNMT-1
-mustexit 1 "revoked twice" D pki revoke --cert "$T/home/pki/approvers/bob.pem" --passphrase-file "$T/pp"
+mustexit 73 "revoked twice (already exists: 73, issue 14 item 15; was 1)" D pki revoke --cert "$T/home/pki/approvers/bob.pem" --passphrase-file "$T/pp"
 must "pki crl" D pki crl --passphrase-file "$T/pp"
 must "approver remove" D approver remove alice --seal STNMT-1
 mustexit 66 "approver remove again" D approver remove alice --seal STNMT-1
