@@ -24,9 +24,10 @@ static int run(struct ds_cli *cli, int argc, char **argv);
 
 const struct ds_cmd ds_cmd_pki = {
 	.name = "pki",
-	.usage = "init --name NAME | issue seal DEPT --seal-id ID | issue approver USER --department DEPT"
-		 " [--full-name NAME] | revoke (SERIAL | --cert FILE) | crl | log-key"
-		 "   [--passphrase-file FILE] [--ca-passphrase-file FILE]",
+	.usage = "init --name NAME | issue seal DEPT --seal-id ID [--pubkey FILE] | issue approver USER"
+		 " --department DEPT [--full-name NAME] | revoke (SERIAL | --cert FILE) [--reason N]"
+		 " [--at TIME] | crl | log-key   [--rsa] [--days N] [--passphrase-file FILE |"
+		 " --passphrase-fd N] [--ca-passphrase-file FILE] [--json]",
 	.summary = "demo provincial PKI: root CA, TSA, seal and approver certificates, CRL",
 	.run = run,
 };

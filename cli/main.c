@@ -89,7 +89,12 @@ int main(int argc, char **argv)
 			return rc;
 		}
 	}
-	fprintf(stderr, "dossier: unknown command '%s'\n", argv[i]);
+	/* shown only when it cannot be something typed in the wrong place */
+	size_t n = strspn(argv[i], "abcdefghijklmnopqrstuvwxyz-");
+	if (n > 0 && n <= 32 && argv[i][n] == '\0')
+		fprintf(stderr, "dossier: unknown command '%s'\n", argv[i]);
+	else
+		fprintf(stderr, "dossier: unknown command (not shown)\n");
 	usage_all(stderr);
 	return DS_EXIT_USAGE;
 }

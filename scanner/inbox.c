@@ -1070,6 +1070,10 @@ static int run_job(struct job_ctx *x)
 	if ((err = ds_catalog_begin(ib->c)) < 0)
 		goto commit_failed;
 	in_tx = 1;
+	/* the sidecar's "actor" is whom the scan was received for, never the
+	 * actor (that is dossierd's [daemon] actor) */
+	if (sc.actor[0] && (err = ds_catalog_set_identity(ib->c, NULL, sc.actor)) < 0)
+		goto commit_failed;
 	if (new_intake) {
 		struct ds_procedure p;
 		int64_t now = ds_now();
@@ -1084,7 +1088,7 @@ static int run_job(struct job_ctx *x)
 			.due_at = ds_due_at(now, p.days, ib->o.utc_offset, ib->o.holidays,
 					    ib->o.nholidays),
 			.utc_offset = ib->o.utc_offset,
-			.actor = sc.actor[0] ? sc.actor : ib->o.actor,
+			.actor = ib->o.actor,
 		};
 		if ((err = ds_catalog_dossier_create(ib->c, &dn, seg[0].code)) < 0)
 			goto commit_failed;
@@ -1145,6 +1149,7 @@ commit_failed:
 done:
 	if (in_tx)
 		ds_catalog_rollback(ib->c);
+	(void)ds_catalog_set_identity(ib->c, NULL, NULL);
 	if (locked)
 		ds_ingest_unlock(in);
 	/* the blobs it stored, unless committed, or named by another's rows */

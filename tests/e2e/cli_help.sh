@@ -43,6 +43,10 @@ for args in "list --x-$S" "list --color=$S" "--home=$T/home --bogus=$S list" "st
 	[ "$(grep -vc '^usage:\|^$\|^  \|^commands:\|^`dossier' "$T/err")" -le 1 ] ||
 		fail "'$args': more than one message line: $(cat "$T/err")"
 done
+expect_fail 64 "$D" "$S"
+grep -q "$S" "$T/err" && fail "an unknown command echoed: $(cat "$T/err")"
+expect_fail 64 "$D" nosuchcmd
+grep -q "unknown command 'nosuchcmd'" "$T/err" || fail "unknown command: $(cat "$T/err")"
 ok "no value echoed"
 
 # --- help ---------------------------------------------------------------

@@ -42,7 +42,10 @@ echo "$code" | grep -Eq '^000\.00\.00\.H00-251126-0001$' || fail "code '$code'"
 [ "$(json_get "$T/s.json" '[p["number"] for p in d["pages"]]')" = "[1, 2, 3, 4, 5]" ] || fail "page numbers"
 [ "$(json_get "$T/s.json" '[p["dpi"] for p in d["pages"]]')" = "[300, 300, 300, 200, 150]" ] || fail "dpi"
 [ "$(json_get "$T/s.json" '[(p["width"],p["height"]) for p in d["pages"]][3:]')" = "[(1653, 2338), (800, 600)]" ] || fail "sizes"
-[ "$(json_get "$T/s.json" '(d["events"][0]["action"], d["events"][0]["actor"])')" = "('received', 'clerk1')" ] || fail "event"
+# the actor is the OS user; --actor is on whose behalf (issue 13: it was
+# recorded as the actor)
+[ "$(json_get "$T/s.json" '(d["events"][0]["action"], d["events"][0]["actor"], d["events"][0]["on_behalf_of"])')" = \
+	"('received', '$(id -un)', 'clerk1')" ] || fail "event"
 [ "$(json_get "$T/s.json" 'len(d["pages"][0]["sha256"])')" = 64 ] || fail sha
 ok "intake of TIFF (3 pages), PNG and JPEG: code, dates, pages in order, events"
 
@@ -128,8 +131,8 @@ s1=$("$D" intake --procedure 1.004227 --applicant-id s1 --applicant-name "Bổ S
 expect_fail 64 "$D" supplement "$s1"
 "$D" supplement "$s1" --reason "Thiếu bản sao sổ đỏ" --actor clerk2 >/dev/null
 "$D" show --json "$s1" > "$T/s1.json"
-[ "$(json_get "$T/s1.json" 'd["state"] + "|" + d["events"][-1]["action"] + "|" + d["events"][-1]["detail"] + "|" + d["events"][-1]["actor"]')" = \
-	"supplement_requested|supplement_requested|Thiếu bản sao sổ đỏ|clerk2" ] || { cat "$T/s1.json"; fail "supplement"; }
+[ "$(json_get "$T/s1.json" 'd["state"] + "|" + d["events"][-1]["action"] + "|" + d["events"][-1]["detail"] + "|" + d["events"][-1]["actor"] + "|" + d["events"][-1]["on_behalf_of"]')" = \
+	"supplement_requested|supplement_requested|Thiếu bản sao sổ đỏ|$(id -un)|clerk2" ] || { cat "$T/s1.json"; fail "supplement"; }
 "$D" pages add "$s1" "$T/b.png" >/dev/null 2>&1
 [ "$("$D" show --json "$s1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')" = received ] || fail "supplements bring it back to received"
 "$D" reject "$s1" --reason "Không đủ điều kiện" >/dev/null
