@@ -333,6 +333,8 @@ static int seal_locked(struct ds_home *h, const struct ds_archive_seal_opts *o,
 			goto done;
 		json_t *ev = json_pack("{s:s, s:s, s:s}", "at", buf, "actor", events[i].actor,
 				       "action", events[i].action);
+		if (events[i].on_behalf_of[0])
+			json_object_set_new(ev, "on_behalf_of", json_string(events[i].on_behalf_of));
 		if (events[i].detail[0])
 			json_object_set_new(ev, "detail", json_string(events[i].detail));
 		json_array_append_new(jev, ev);

@@ -82,10 +82,14 @@ int ds_cli_dossier_full(ds_home *h, const char *code, json_t **out)
 		json_array_append_new(strcmp(pages[i].kind, DS_PAGE_KIND_COVER) == 0 ? ca : pa, p);
 	}
 	for (size_t i = 0; i < nevents; i++)
-		json_array_append_new(ea, json_pack("{s:s, s:s, s:s, s:s}", "at",
+		json_array_append_new(ea, json_pack("{s:s, s:s, s:o, s:s, s:s}", "at",
 						    ds_cli_time(h, events[i].at, buf, sizeof buf),
-						    "actor", events[i].actor, "action",
-						    events[i].action, "detail", events[i].detail));
+						    "actor", events[i].actor, "on_behalf_of",
+						    events[i].on_behalf_of[0]
+							    ? json_string(events[i].on_behalf_of)
+							    : json_null(),
+						    "action", events[i].action, "detail",
+						    events[i].detail));
 	json_object_set_new(o, "pages", pa);
 	json_object_set_new(o, "cover_sheets", ca);
 	json_object_set_new(o, "events", ea);

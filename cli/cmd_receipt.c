@@ -71,7 +71,9 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 		const char *clerk = NULL;
 		for (size_t i = 0; i < nev; i++)
 			if (strcmp(ev[i].action, "received") == 0) {
-				clerk = ev[i].actor;
+				/* who received it: the person the intake was
+				 * done for when named (--actor), else the user */
+				clerk = ev[i].on_behalf_of[0] ? ev[i].on_behalf_of : ev[i].actor;
 				break;
 			}
 		struct ds_receipt r = {

@@ -6,7 +6,9 @@
 
 #include "cli.h"
 #include "cli_dossier.h"
+#include "dossier/catalog.h"
 #include "dossier/error.h"
+#include "dossier/fs.h"
 
 static int run(struct ds_cli *cli, int argc, char **argv);
 
@@ -54,8 +56,15 @@ static void print_text(json_t *o)
 	}
 	printf("events:\n");
 	json_array_foreach(events, i, v) {
-		printf("  %s  %-10s %-14s %s\n", json_string_value(json_object_get(v, "at")),
-		       json_string_value(json_object_get(v, "actor")),
+		/* the actor, and on whose behalf it acted (--actor, a sidecar) */
+		const char *obo = json_string_value(json_object_get(v, "on_behalf_of"));
+		const char *actor = json_string_value(json_object_get(v, "actor"));
+		char who[2 * DS_ACTOR_MAX + 16];
+		int r = obo && *obo ? ds_fmt(who, sizeof who, "%s (for %s)", actor, obo)
+				    : ds_fmt(who, sizeof who, "%s", actor);
+		if (r < 0)
+			who[0] = '\0';
+		printf("  %s  %-10s %-14s %s\n", json_string_value(json_object_get(v, "at")), who,
 		       json_string_value(json_object_get(v, "action")),
 		       json_string_value(json_object_get(v, "detail")));
 	}

@@ -932,6 +932,10 @@ int ds_catalog_event_add_for(ds_catalog *c, const char *code, const char *actor,
 	int err;
 	if (code && (err = ds_catalog__dossier_id(c, code, &id)) < 0)
 		return err;
+	if (c->actor[0])
+		actor = c->actor; /* the handle's identity wins, as in event_insert */
+	if ((!on_behalf_of || !*on_behalf_of) && c->on_behalf_of[0])
+		on_behalf_of = c->on_behalf_of;
 	return ds_catalog__event_insert(c, id, actor, on_behalf_of, action, detail);
 }
 

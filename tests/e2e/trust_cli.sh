@@ -192,3 +192,17 @@ code8b=$(new_dossier 81)
 	fail "8: seal actors $(events "$code8b" '[e["actor"] for e in d["events"]]')"
 [ "$(events "$code8b" 'd["events"][-1]["on_behalf_of"]')" = "Lê Mallory" ] || fail "8: seal on_behalf_of"
 ok "8: the OS user is the actor; --actor is recorded as on_behalf_of (intake, reject, seal; show)"
+
+# a scanner sidecar's "actor" is on whose behalf too; the actor is dossierd's
+if [ -n "${DOSSIERD:-}" ]; then
+	printf '\n[daemon]\nocr = false\nsettle_ms = 0\n' >> "$DOSSIER_HOME/dossier.conf"
+	printf '{"procedure": "1.004227", "applicant_id": "s8", "applicant_name": "Đỗ Văn S", "actor": "Hoàng Mallory"}' \
+		> "$DOSSIER_HOME/inbox/side.json"
+	echo "Trang của hồ sơ gửi qua máy quét." | "$MK" -o "$DOSSIER_HOME/inbox/side.tif" --pages 1
+	"$DOSSIERD" --once 2>"$T/dlog" || { cat "$T/dlog"; fail "8: dossierd --once"; }
+	"$D" list --applicant-id s8 --json > "$T/l.json"
+	cs=$(json_get "$T/l.json" 'd[0]["code"]')
+	[ "$(events "$cs" '(d["events"][0]["actor"], d["events"][0]["on_behalf_of"])')" = "('dossierd', 'Hoàng Mallory')" ] ||
+		fail "8: sidecar: $(events "$cs" 'd["events"][0]')"
+	ok "8: a sidecar's actor is recorded as on_behalf_of; the actor is dossierd's"
+fi
