@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "cli_seallog.h"
+#include "cli_secret.h"
 #include "dossier/check.h"
 #include "dossier/config.h"
 #include "dossier/error.h"
@@ -42,8 +43,11 @@ int ds_cli_seallog_load_private(const ds_home *h, const char *passphrase_file,
 	*out = NULL;
 	if ((err = ds_cli_seallog_key_path(h, path, sizeof path)) < 0)
 		return err;
-	if ((err = ds_cli_read_secret(passphrase_file, pass, sizeof pass)) < 0)
+	if ((err = ds_cli_read_secret(passphrase_file, pass, sizeof pass)) < 0) {
+		/* never the file's name: it may be the passphrase, misplaced */
+		err = ds_error_set(err, "the log key's passphrase file: %s", ds_cli_secret_why(err));
 		goto done;
+	}
 	err = ds_seallog_key_load_private(out, path, ds_cli_seallog_key_name(h), pass, strlen(pass));
 done:
 	OPENSSL_cleanse(pass, sizeof pass);

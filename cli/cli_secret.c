@@ -37,14 +37,29 @@ static int read_line_fd(int fd, char *out, size_t n, const char *what)
 	return 0;
 }
 
+const char *ds_cli_secret_why(int err)
+{
+	switch (err) {
+	case DS_ENOTFOUND: return "no such file";
+	case DS_EPERM: return "readable by group or others; chmod 600 it";
+	case DS_ETOOBIG: return "longer than a secret may be";
+	case DS_EINVALID: return "empty";
+	default: return "cannot be read";
+	}
+}
+
 int ds_cli_secret_get(const struct ds_cli_secret *src, const char *prompt, char *out, size_t n)
 {
 	char what[64];
+	int err;
 	if (n == 0)
 		return ds_error_set(DS_EINVALID, "no room for a secret");
 	out[0] = '\0';
-	if (src->file)
-		return ds_cli_read_secret(src->file, out, n);
+	if (src->file) {
+		if ((err = ds_cli_read_secret(src->file, out, n)) < 0)
+			return ds_error_set(err, "the file of the %s: %s", prompt, ds_cli_secret_why(err));
+		return 0;
+	}
 	if (src->fd >= 0) {
 		if (snprintf(what, sizeof what, "file descriptor %d", src->fd) < 0)
 			what[0] = '\0';
@@ -56,7 +71,6 @@ int ds_cli_secret_get(const struct ds_cli_secret *src, const char *prompt, char 
 				    "no terminal to ask for the %s: give --passphrase-file or --passphrase-fd",
 				    prompt);
 	struct termios old, noecho;
-	int err;
 	if (tcgetattr(tty, &old) != 0) {
 		close(tty);
 		return ds_error_set_errno(DS_EIO, errno, "terminal");

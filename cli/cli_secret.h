@@ -16,4 +16,9 @@ struct ds_cli_secret {
  * after use. */
 int ds_cli_secret_get(const struct ds_cli_secret *src, const char *prompt, char *out, size_t n);
 
+/* Why a secret file could not be read (an error of ds_cli_read_secret),
+ * without its name: a file name given for a secret may be the secret itself,
+ * typed in the wrong place, and must not be printed or recorded. */
+const char *ds_cli_secret_why(int err);
+
 #endif

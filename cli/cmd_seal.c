@@ -97,18 +97,6 @@ static int load_seal(ds_home *h, const struct ds_seal *seal, int seal_fd, ds_sig
 	return err;
 }
 
-/* Why a secret file could not be read, without its name. */
-static const char *secret_why(int err)
-{
-	switch (err) {
-	case DS_ENOTFOUND: return "no such file";
-	case DS_EPERM: return "readable by group or others; chmod 600 it";
-	case DS_ETOOBIG: return "longer than a secret may be";
-	case DS_EINVALID: return "empty";
-	default: return "cannot be read";
-	}
-}
-
 static int run(struct ds_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {{"seal", required_argument, NULL, 's'},
@@ -193,7 +181,7 @@ static int run(struct ds_cli *cli, int argc, char **argv)
 	 * that cannot be read leaves no event (and its name is not echoed: it
 	 * may be a passphrase typed in the wrong place) */
 	if ((err = ds_cli_read_secret(passfile, pass, sizeof pass)) < 0) {
-		err = ds_error_set(err, "--approver-passphrase-file: %s", secret_why(err));
+		err = ds_error_set(err, "--approver-passphrase-file: %s", ds_cli_secret_why(err));
 		goto fail;
 	}
 	if (!level)

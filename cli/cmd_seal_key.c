@@ -93,8 +93,11 @@ static int cmd_add(struct ds_cli *cli, ds_home *h, const char *seal_id, const ch
 		    (err = abs_path(cert, s.cert_path, sizeof s.cert_path)) < 0)
 			goto done;
 	}
-	if (sec->file && (err = abs_path(sec->file, s.secret_path, sizeof s.secret_path)) < 0)
+	if (sec->file && (err = abs_path(sec->file, s.secret_path, sizeof s.secret_path)) < 0) {
+		/* not the name: it may be the secret itself, typed in the wrong place */
+		err = ds_error_set(err, "the passphrase or PIN file: %s", ds_cli_secret_why(err));
 		goto done;
+	}
 	s.active = 1;
 	if ((err = ds_cli_secret_get(sec, uri ? "token PIN" : "passphrase", secret, sizeof secret)) < 0)
 		goto done;

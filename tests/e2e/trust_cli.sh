@@ -69,6 +69,14 @@ expect_fail 66 "$D" $SEAL --approver-passphrase-file "$S"
 keep
 grep -q "approver-passphrase-file: no such file" "$T/err" || fail "passphrase file: $(cat "$T/err")"
 [ -z "$(seal_actions "$code")" ] || fail "an unreadable passphrase file left events: $(seal_actions "$code")"
+for args in "pki issue approver bob --department STNMT --passphrase-file $S --ca-passphrase-file $T/pp" \
+	"pki crl --passphrase-file $S" "log checkpoint --passphrase-file $S" \
+	"seal-key add X --department STNMT --key $T/text --cert $T/text --passphrase-file $S"; do
+	# shellcheck disable=SC2086
+	expect_fail 66 "$D" $args
+	keep
+	grep -q "$S" "$T/err" "$T/out" && fail "'$args' printed the file name given for a secret: $(cat "$T/err")"
+done
 # a genuine seal, so a bundle exists to be searched
 B=$("$D" $SEAL --approver-passphrase-file "$T/ap" | tail -n 1)
 [ -f "$B" ] || fail "the genuine seal"
