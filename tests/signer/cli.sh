@@ -128,6 +128,11 @@ if command -v softhsm2-util >/dev/null && command -v pkcs11-tool >/dev/null && [
 	printf '000000\n' >"$T/badpin"
 	D pki issue seal STNMT --seal-id HSM-1 --pubkey "$T/pub.der" --ca-passphrase-file "$T/pp" >"$T/hsm"
 	hsm=$(tail -n 1 "$T/hsm")
+	# modules are loaded only from the site's allow-list (issue 13): none
+	# listed, refused; listed, the only entry is the default
+	mustexit 77 "seal-key add --pkcs11-uri without [pkcs11] modules" D seal-key add HSM-1 --department STNMT \
+		--pkcs11-uri 'pkcs11:token=SEALS;object=hsm-1' --cert "$hsm" --pin-file "$T/pin"
+	printf '\n[pkcs11]\nmodules = %s\n' "$MOD" >> "$T/home/dossier.conf"
 	must "seal-key add --pkcs11-uri" D seal-key add HSM-1 --department STNMT \
 		--pkcs11-uri 'pkcs11:token=SEALS;object=hsm-1' --cert "$hsm" --pin-file "$T/pin"
 	mustexit 77 "seal-key add --pkcs11-uri, wrong PIN" D seal-key add HSM-2 --department STNMT \
