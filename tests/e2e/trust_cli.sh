@@ -189,6 +189,14 @@ code8=$("$D" intake --procedure 1.004227 --applicant-id 8 --applicant-name "Ph�
 	--actor "Nguyễn Văn Mallory" "$T/a.tif" 2>/dev/null | tail -n 1)
 [ "$(events "$code8" 'd["events"][0]["actor"]')" = "$ME" ] || fail "8: intake actor $(events "$code8" 'd["events"][0]["actor"]')"
 [ "$(events "$code8" 'd["events"][0]["on_behalf_of"]')" = "Nguyễn Văn Mallory" ] || fail "8: on_behalf_of"
+# the receipt's "Người tiếp nhận": the person received for, else the user
+if command -v pdftotext >/dev/null; then
+	"$D" receipt "$code8" -o "$T/r8.pdf" >/dev/null
+	pdftotext -layout "$T/r8.pdf" - | grep -q "Người tiếp nhận: *Nguyễn Văn Mallory" ||
+		fail "8: receipt: $(pdftotext -layout "$T/r8.pdf" - | grep "tiếp nhận")"
+	"$D" receipt "$code" -o "$T/r1.pdf" >/dev/null
+	pdftotext -layout "$T/r1.pdf" - | grep -q "Người tiếp nhận: *$ME" || fail "8: receipt without --actor"
+fi
 "$D" reject "$code8" --reason "thiếu giấy tờ" --actor "Trần Thị Kế" >/dev/null
 [ "$(events "$code8" 'd["events"][-1]["actor"]')" = "$ME" ] || fail "8: reject actor"
 [ "$(events "$code8" 'd["events"][-1]["on_behalf_of"]')" = "Trần Thị Kế" ] || fail "8: reject on_behalf_of"
