@@ -247,6 +247,6 @@ mkdir "$T/pdfout"
 "$D" export "$code" --pdf "$T/pdfout" > "$T/ex.txt"
 [ "$(wc -l < "$T/ex.txt")" = 2 ] || fail "export --pdf printed $(cat "$T/ex.txt")"
 cmp "$T/pdfout/$code-result-1.pdf" "$dir/$code-result-1.pdf" && cmp "$T/pdfout/$code-result-3.pdf" "$dir/$code-result-3.pdf" || fail "export --pdf"
-expect_fail 1 "$D" export "$code" --pdf "$T/pdfout"
+expect_fail 73 "$D" export "$code" --pdf "$T/pdfout" # already exists: 73 (issue 14 item 15)
 grep -q "already exists" "$T/err" || fail "export --pdf over a file: $(cat "$T/err")"
 ok "dossier export CODE --pdf DIR writes the signed PDFs from the bundle, never over a file"
